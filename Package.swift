@@ -1,0 +1,51 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "styxy",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "styxy", targets: ["styxy"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", exact: "2.1.1"),
+    ],
+    targets: [
+        // The system libyaml; only StyxyManifest imports it, and only internally.
+        .systemLibrary(
+            name: "CYaml",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]
+        ),
+        // Diagnostics, exit codes, durable file writes: what every domain shares.
+        .target(name: "StyxyCore"),
+        // styxy.yaml, the catalog and the user configuration: parsing and validation.
+        .target(name: "StyxyManifest", dependencies: ["CYaml", "StyxyCore"]),
+        // What the operating system says about ports.
+        .target(name: "StyxyProbe", dependencies: ["StyxyCore"]),
+        // The ledger, its lock and port allocation.
+        .target(name: "StyxyEngine", dependencies: ["StyxyCore", "StyxyManifest", "StyxyProbe"]),
+        // Templates and the output writer.
+        .target(
+            name: "StyxyRender",
+            dependencies: ["StyxyCore", .product(name: "Mustache", package: "swift-mustache")]
+        ),
+        // The commands; a library so tests can drive them in-process.
+        .target(
+            name: "StyxyCLI",
+            dependencies: [
+                "StyxyCore", "StyxyManifest", "StyxyProbe", "StyxyEngine", "StyxyRender",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "styxy", dependencies: ["StyxyCLI"]),
+
+        .testTarget(name: "StyxyManifestTests", dependencies: ["StyxyManifest"]),
+        .testTarget(name: "StyxyProbeTests", dependencies: ["StyxyProbe"]),
+        .testTarget(name: "StyxyEngineTests", dependencies: ["StyxyEngine", "StyxyProbe"]),
+        .testTarget(name: "StyxyRenderTests", dependencies: ["StyxyRender"]),
+        .testTarget(name: "StyxyCLITests", dependencies: ["StyxyCLI"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,4 @@
+#ifndef STYXY_CYAML_SHIM_H
+#define STYXY_CYAML_SHIM_H
+#include <yaml.h>
+#endif

@@ -1,0 +1,1 @@
+// StyxyCLI: see DESIGN.md; filled in by its own change.

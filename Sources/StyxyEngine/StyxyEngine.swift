@@ -1,0 +1,1 @@
+// StyxyEngine: see DESIGN.md; filled in by its own change.

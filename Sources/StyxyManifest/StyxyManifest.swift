@@ -1,0 +1,1 @@
+// StyxyManifest: see DESIGN.md; filled in by its own change.

@@ -1,0 +1,1 @@
+// StyxyProbe: see DESIGN.md; filled in by its own change.

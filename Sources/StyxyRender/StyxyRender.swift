@@ -1,0 +1,1 @@
+// StyxyRender: see DESIGN.md; filled in by its own change.

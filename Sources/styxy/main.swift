@@ -1,0 +1,3 @@
+import StyxyCLI
+
+Styxy.main()
