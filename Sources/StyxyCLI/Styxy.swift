@@ -1,9 +1,36 @@
 import ArgumentParser
+import StyxyCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 public struct Styxy: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "styxy",
-        abstract: "Stable, collision-free ports for every project on this machine."
+        abstract: "Stable, collision-free ports for every project on this machine.",
+        discussion: """
+            Each project declares its services in styxy.yaml. `styxy resolve` leases every service a port \
+            that no other project holds and that the operating system confirms is free, then writes the \
+            files the project's tools read. Shell completions: `styxy --generate-completion-script bash`.
+            """,
+        subcommands: [Validate.self, Types.self]
     )
+
     public init() {}
+
+    /// Parses the command line, runs the command and exits with the documented status. Styxy's own
+    /// failures print `file:line:col: error: ...` lines; usage errors are ArgumentParser's (exit 64).
+    public static func runMain(_ arguments: [String]? = nil) -> Never {
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+            Glibc.exit(0)
+        } catch let failure as StyxyFailure {
+            Terminal.standardError.report(failure.diagnostics)
+            Glibc.exit(failure.exitStatus.rawValue)
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

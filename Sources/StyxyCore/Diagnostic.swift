@@ -42,14 +42,17 @@ public struct Diagnostic: Hashable, Sendable {
     }
 
     /// The compiler-style rendering every command prints.
-    public var rendered: String {
+    public var rendered: String { rendered { $0 } }
+
+    /// The same, with the severity word passed through `style` (colour on a terminal).
+    public func rendered(severityStyle style: (String) -> String) -> String {
         var prefix = ""
         if let location {
             prefix = "\(location.file):\(location.line):\(location.column): "
         } else if let file {
             prefix = "\(file): "
         }
-        var text = "\(prefix)\(severity.rawValue): "
+        var text = "\(prefix)\(style(severity.rawValue + ":")) "
         if let keyPath, !keyPath.isEmpty { text += "\(keyPath): " }
         text += message
         if let hint { text += " (\(hint))" }

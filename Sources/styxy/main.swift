@@ -1,3 +1,3 @@
 import StyxyCLI
 
-Styxy.main()
+Styxy.runMain()

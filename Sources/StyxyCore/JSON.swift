@@ -1,0 +1,292 @@
+/// A small JSON value with ordered objects, and a byte-level reader and writer.
+///
+/// Styxy's ledger and every `--json` report go through this instead of Foundation's coders: key
+/// order is the order written (stable output for scripts and diffs), and reading a ledger of
+/// thousands of leases stays a single pass over bytes, which matters for a command run on every
+/// `npm run dev`.
+public enum JSONValue: Equatable, Sendable {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([(String, JSONValue)])
+
+    public static func == (a: JSONValue, b: JSONValue) -> Bool {
+        switch (a, b) {
+        case (.null, .null): return true
+        case let (.bool(x), .bool(y)): return x == y
+        case let (.number(x), .number(y)): return x == y
+        case let (.string(x), .string(y)): return x == y
+        case let (.array(x), .array(y)): return x == y
+        case let (.object(x), .object(y)):
+            return x.count == y.count && zip(x, y).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+        default: return false
+        }
+    }
+
+    public static func int(_ value: Int) -> JSONValue { .number(Double(value)) }
+    public static func optional(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
+
+    public subscript(key: String) -> JSONValue? {
+        guard case .object(let pairs) = self else { return nil }
+        return pairs.first { $0.0 == key }?.1
+    }
+
+    public var stringValue: String? {
+        if case .string(let s) = self { return s }
+        return nil
+    }
+
+    public var intValue: Int? {
+        guard case .number(let d) = self, d == d.rounded(), abs(d) < 9.0e15 else { return nil }
+        return Int(d)
+    }
+
+    public var arrayValue: [JSONValue]? {
+        if case .array(let a) = self { return a }
+        return nil
+    }
+
+    public var boolValue: Bool? {
+        if case .bool(let b) = self { return b }
+        return nil
+    }
+}
+
+// MARK: - Writing
+
+extension JSONValue {
+    /// Two-space indented JSON with a final newline; `compact` writes one line.
+    public func serialized(compact: Bool = false) -> String {
+        var out = ""
+        write(into: &out, indent: compact ? nil : 0)
+        if !compact { out += "\n" }
+        return out
+    }
+
+    private func write(into out: inout String, indent: Int?) {
+        switch self {
+        case .null: out += "null"
+        case .bool(let b): out += b ? "true" : "false"
+        case .number(let d):
+            if d == d.rounded(), abs(d) < 9.0e15 { out += String(Int(d)) } else { out += "\(d)" }
+        case .string(let s): JSONValue.quote(s, into: &out)
+        case .array(let items):
+            if items.isEmpty { out += "[]"; return }
+            out += "["
+            for (index, item) in items.enumerated() {
+                if index > 0 { out += "," }
+                JSONValue.newline(&out, indent.map { $0 + 1 })
+                item.write(into: &out, indent: indent.map { $0 + 1 })
+            }
+            JSONValue.newline(&out, indent)
+            out += "]"
+        case .object(let pairs):
+            if pairs.isEmpty { out += "{}"; return }
+            out += "{"
+            for (index, (key, value)) in pairs.enumerated() {
+                if index > 0 { out += "," }
+                JSONValue.newline(&out, indent.map { $0 + 1 })
+                JSONValue.quote(key, into: &out)
+                out += indent == nil ? ":" : ": "
+                value.write(into: &out, indent: indent.map { $0 + 1 })
+            }
+            JSONValue.newline(&out, indent)
+            out += "}"
+        }
+    }
+
+    private static func newline(_ out: inout String, _ indent: Int?) {
+        guard let indent else { return }
+        out += "\n"
+        out += String(repeating: "  ", count: indent)
+    }
+
+    /// A JSON string literal, quotes included.
+    public static func quote(_ s: String, into out: inout String) {
+        out += "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20 || scalar.value == 0x2028 || scalar.value == 0x2029:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        out += "\""
+    }
+
+    public static func quoted(_ s: String) -> String {
+        var out = ""
+        quote(s, into: &out)
+        return out
+    }
+}
+
+// MARK: - Reading
+
+public struct JSONParseError: Error, CustomStringConvertible, Sendable {
+    public var offset: Int
+    public var message: String
+    public var description: String { "\(message) at byte \(offset)" }
+}
+
+extension JSONValue {
+    public static func parse(_ bytes: [UInt8]) throws(JSONParseError) -> JSONValue {
+        var reader = JSONReader(bytes: bytes)
+        let value = try reader.value(depth: 0)
+        reader.skipSpace()
+        if reader.offset != bytes.count { throw reader.error("unexpected data after the JSON value") }
+        return value
+    }
+}
+
+private struct JSONReader {
+    let bytes: [UInt8]
+    var offset = 0
+
+    init(bytes: [UInt8]) { self.bytes = bytes }
+
+    func error(_ message: String) -> JSONParseError { JSONParseError(offset: offset, message: message) }
+
+    mutating func skipSpace() {
+        while offset < bytes.count, [0x20, 0x0a, 0x0d, 0x09].contains(bytes[offset]) { offset += 1 }
+    }
+
+    mutating func value(depth: Int) throws(JSONParseError) -> JSONValue {
+        guard depth < 64 else { throw error("nesting too deep") }
+        skipSpace()
+        guard offset < bytes.count else { throw error("unexpected end of data") }
+        switch bytes[offset] {
+        case UInt8(ascii: "{"):
+            offset += 1
+            var pairs: [(String, JSONValue)] = []
+            skipSpace()
+            if offset < bytes.count, bytes[offset] == UInt8(ascii: "}") { offset += 1; return .object(pairs) }
+            while true {
+                skipSpace()
+                guard offset < bytes.count, bytes[offset] == UInt8(ascii: "\"") else { throw error("expected a key") }
+                let key = try string()
+                skipSpace()
+                try expect(UInt8(ascii: ":"))
+                pairs.append((key, try value(depth: depth + 1)))
+                skipSpace()
+                if try endOrComma(UInt8(ascii: "}")) { return .object(pairs) }
+            }
+        case UInt8(ascii: "["):
+            offset += 1
+            var items: [JSONValue] = []
+            skipSpace()
+            if offset < bytes.count, bytes[offset] == UInt8(ascii: "]") { offset += 1; return .array(items) }
+            while true {
+                items.append(try value(depth: depth + 1))
+                skipSpace()
+                if try endOrComma(UInt8(ascii: "]")) { return .array(items) }
+            }
+        case UInt8(ascii: "\""):
+            return .string(try string())
+        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
+        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
+        case UInt8(ascii: "n"): try literal("null"); return .null
+        default:
+            return .number(try number())
+        }
+    }
+
+    mutating func expect(_ byte: UInt8) throws(JSONParseError) {
+        guard offset < bytes.count, bytes[offset] == byte else { throw error("expected '\(Character(Unicode.Scalar(byte)))'") }
+        offset += 1
+    }
+
+    mutating func endOrComma(_ end: UInt8) throws(JSONParseError) -> Bool {
+        guard offset < bytes.count else { throw error("unexpected end of data") }
+        if bytes[offset] == end { offset += 1; return true }
+        try expect(UInt8(ascii: ","))
+        return false
+    }
+
+    mutating func literal(_ word: StaticString) throws(JSONParseError) {
+        let count = word.utf8CodeUnitCount
+        guard offset + count <= bytes.count else { throw error("unexpected end of data") }
+        let matches = word.withUTF8Buffer { expected in
+            (0..<count).allSatisfy { bytes[offset + $0] == expected[$0] }
+        }
+        guard matches else { throw error("unexpected literal") }
+        offset += count
+    }
+
+    mutating func number() throws(JSONParseError) -> Double {
+        let start = offset
+        while offset < bytes.count, "+-0123456789.eE".utf8.contains(bytes[offset]) { offset += 1 }
+        guard offset > start, let value = Double(String(decoding: bytes[start..<offset], as: UTF8.self)) else {
+            offset = start
+            throw error("expected a value")
+        }
+        return value
+    }
+
+    mutating func string() throws(JSONParseError) -> String {
+        offset += 1
+        let start = offset
+        // Fast path: no escapes.
+        while offset < bytes.count {
+            let byte = bytes[offset]
+            if byte == UInt8(ascii: "\"") {
+                let text = String(decoding: bytes[start..<offset], as: UTF8.self)
+                offset += 1
+                return text
+            }
+            if byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+            offset += 1
+        }
+        var scalars = Array(bytes[start..<offset])
+        while offset < bytes.count {
+            let byte = bytes[offset]
+            offset += 1
+            switch byte {
+            case UInt8(ascii: "\""):
+                return String(decoding: scalars, as: UTF8.self)
+            case UInt8(ascii: "\\"):
+                guard offset < bytes.count else { throw error("unfinished escape") }
+                let escape = bytes[offset]
+                offset += 1
+                switch escape {
+                case UInt8(ascii: "n"): scalars.append(0x0a)
+                case UInt8(ascii: "t"): scalars.append(0x09)
+                case UInt8(ascii: "r"): scalars.append(0x0d)
+                case UInt8(ascii: "b"): scalars.append(0x08)
+                case UInt8(ascii: "f"): scalars.append(0x0c)
+                case UInt8(ascii: "u"):
+                    var code = try hex4()
+                    if (0xD800..<0xDC00).contains(code), offset + 1 < bytes.count, bytes[offset] == UInt8(ascii: "\\"),
+                       bytes[offset + 1] == UInt8(ascii: "u") {
+                        offset += 2
+                        let low = try hex4()
+                        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                    }
+                    guard let scalar = Unicode.Scalar(code) else { throw error("invalid \\u escape") }
+                    scalars.append(contentsOf: Array(String(Character(scalar)).utf8))
+                default: scalars.append(escape)
+                }
+            default:
+                guard byte >= 0x20 else { throw error("control character in a string") }
+                scalars.append(byte)
+            }
+        }
+        throw error("unfinished string")
+    }
+
+    mutating func hex4() throws(JSONParseError) -> UInt32 {
+        guard offset + 4 <= bytes.count, let code = UInt32(String(decoding: bytes[offset..<offset + 4], as: UTF8.self), radix: 16) else {
+            throw error("invalid \\u escape")
+        }
+        offset += 4
+        return code
+    }
+}

@@ -1,0 +1,88 @@
+import StyxyCore
+
+/// A project's `styxy.yaml`, validated. Services and their ports are sorted by name, so everything
+/// derived from a manifest is deterministic.
+public struct Manifest: Sendable {
+    /// The manifest's path as the user named it, for messages.
+    public var path: String
+    /// The canonical absolute path of the folder holding the manifest: the project's identity.
+    public var root: String
+    public var project: String
+    public var services: [Service]
+    public var outputs: [Output]
+
+    public func service(named name: String) -> Service? {
+        services.first { $0.name == name }
+    }
+
+    /// Service and type names: lowercase letters, digits, '-' and '_', starting with a letter.
+    public static func isValidName(_ name: String) -> Bool {
+        guard let first = name.utf8.first, (0x61...0x7a).contains(first), name.utf8.count <= 63 else { return false }
+        return name.utf8.allSatisfy { (0x61...0x7a).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2d || $0 == 0x5f }
+    }
+
+    /// Environment variable names: `[A-Z_][A-Z0-9_]*`.
+    public static func isValidEnvName(_ name: String) -> Bool {
+        guard let first = name.utf8.first, (0x41...0x5a).contains(first) || first == 0x5f else { return false }
+        return name.utf8.allSatisfy { (0x41...0x5a).contains($0) || (0x30...0x39).contains($0) || $0 == 0x5f }
+    }
+
+    /// `web-app` → `WEB_APP`: the stem of default variable names.
+    public static func envStem(_ name: String) -> String {
+        String(name.uppercased().map { $0 == "-" ? "_" : $0 })
+    }
+}
+
+public enum TransportKind: String, Sendable, CaseIterable {
+    case tcp, udp
+}
+
+public struct Service: Sendable {
+    public var name: String
+    /// The catalog type, when one is named.
+    public var type: String?
+    /// Where new ports come from: the service's own `range`, else its type's.
+    public var range: ClosedRange<Int>
+    /// The type's preferred ports, tried after each port's own preference.
+    public var typePreferred: [Int]
+    /// At least one. A service written with `port:`/`env:` has one port named `default`.
+    public var ports: [NamedPort]
+    public var command: String?
+    /// One machine-wide lease, the same port for every project.
+    public var shared: Bool
+    public var transport: TransportKind
+    public var allowPrivileged: Bool
+    public var location: SourceLocation
+
+    /// True for services declared with `ports:` (several named ports).
+    public var hasNamedPorts: Bool { !(ports.count == 1 && ports[0].name == NamedPort.defaultName) }
+}
+
+public struct NamedPort: Sendable {
+    public static let defaultName = "default"
+
+    public var name: String
+    public var preferred: Int?
+    public var env: [String]
+    public var compose: ComposeTarget?
+    public var location: SourceLocation
+}
+
+/// The Compose service and container port a leased host port is published to.
+public struct ComposeTarget: Sendable, Hashable {
+    public var service: String
+    public var target: Int
+}
+
+public struct Output: Sendable {
+    public enum Template: Sendable, Hashable {
+        case builtin(String)
+        /// A path relative to the manifest's folder, as written, and resolved.
+        case file(written: String, resolved: String)
+    }
+
+    public var template: Template
+    /// Relative to the project root, normalised (no `.` or `..` parts).
+    public var path: String
+    public var location: SourceLocation
+}

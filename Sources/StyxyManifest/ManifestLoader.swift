@@ -1,0 +1,373 @@
+import StyxyCore
+
+/// Reads and validates `styxy.yaml` in stages: read the file, parse YAML, build the model while
+/// collecting every problem, then cross-check services. All problems are reported together.
+public struct ManifestLoader: Sendable {
+    public static let defaultFileName = "styxy.yaml"
+    static let maximumSize = 1 << 20
+
+    public var catalog: Catalog
+    /// The names of the templates compiled into the binary.
+    public var builtinTemplates: Set<String>
+
+    public init(catalog: Catalog, builtinTemplates: Set<String>) {
+        self.catalog = catalog
+        self.builtinTemplates = builtinTemplates
+    }
+
+    public func load(path: String) throws(StyxyError) -> Manifest {
+        let bytes: [UInt8]?
+        do {
+            bytes = try FileIO.read(path)
+        } catch {
+            throw StyxyError(.invalidInput, "cannot read the manifest: \(FileIO.errorText(error.code))", file: path)
+        }
+        guard let bytes else {
+            throw StyxyError(.invalidInput, "no manifest here", file: path,
+                             hint: "run `styxy init` to create one, or name another with -m FILE")
+        }
+        if bytes.count > Self.maximumSize {
+            throw StyxyError(.invalidInput, "the manifest is larger than 1 MiB", file: path)
+        }
+        let folder = FileIO.directory(of: FileIO.absolute(path))
+        guard let root = FileIO.realPath(folder) else {
+            throw StyxyError(.invalidInput, "cannot resolve the manifest's folder", file: path)
+        }
+        return try parse(bytes, path: path, root: root)
+    }
+
+    /// Validates manifest text whose project root is `root` (already canonical).
+    public func parse(_ bytes: [UInt8], path: String, root: String) throws(StyxyError) -> Manifest {
+        guard let document = try YAMLParser(file: path).parse(bytes), !document.isNull else {
+            throw StyxyError(.invalidInput, "the manifest is empty", at: SourceLocation(file: path, line: 1, column: 1),
+                             hint: "declare at least `services:`; `styxy init` writes a starting point")
+        }
+        var builder = ManifestBuilder(path: path, root: root, catalog: catalog, builtinTemplates: builtinTemplates)
+        let manifest = builder.build(document)
+        let problems = builder.reader.bag
+        if !problems.isEmpty { throw StyxyError(.invalidInput, problems.sorted) }
+        return manifest!
+    }
+}
+
+private struct ManifestBuilder {
+    let path: String
+    let root: String
+    let catalog: Catalog
+    let builtinTemplates: Set<String>
+    var reader = SchemaReader()
+
+    init(path: String, root: String, catalog: Catalog, builtinTemplates: Set<String>) {
+        self.path = path
+        self.root = root
+        self.catalog = catalog
+        self.builtinTemplates = builtinTemplates
+    }
+
+    mutating func build(_ document: YAMLNode) -> Manifest? {
+        guard let top = reader.mapping(document, path: "", allowed: ["project", "services", "outputs"]) else { return nil }
+        var project = FileIO.basename(root)
+        if let node = top["project"], let name = reader.string(node, path: "project", what: "a project name") {
+            if name.isEmpty || name.count > 100 || name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) {
+                reader.bag.error("a project name is 1 to 100 printable characters, found \(node.describedKind)", at: node, path: "project")
+            } else {
+                project = name
+            }
+        }
+        var services: [Service] = []
+        if let node = top["services"] {
+            services = readServices(node)
+        } else {
+            reader.bag.error("the manifest declares no services", at: document, path: "services",
+                             hint: "add a `services:` mapping, for example `services: { web: { type: dev } }`")
+        }
+        var outputs: [Output] = []
+        if let node = top["outputs"] { outputs = readOutputs(node) }
+        checkAcrossServices(services)
+        return Manifest(path: path, root: root, project: project, services: services.sorted { $0.name < $1.name }, outputs: outputs)
+    }
+
+    // MARK: Services
+
+    mutating func readServices(_ node: YAMLNode) -> [Service] {
+        guard let entries = reader.entries(node, path: "services") else { return [] }
+        if entries.isEmpty {
+            reader.bag.error("expected at least one service, found an empty mapping", at: node, path: "services")
+        }
+        return entries.compactMap { readService(key: $0.key, $0.value) }
+    }
+
+    static let serviceKeys = ["type", "port", "range", "env", "command", "compose", "shared", "protocol", "ports", "allow_privileged"]
+
+    mutating func readService(key: YAMLNode, _ node: YAMLNode) -> Service? {
+        let name = key.scalarText ?? ""
+        let path = "services.\(name)"
+        if !Manifest.isValidName(name) {
+            let lowered = String(name.lowercased().map { $0 == " " ? "-" : $0 })
+            reader.bag.error("invalid service name '\(name)'", at: key, path: path,
+                             hint: Manifest.isValidName(lowered) ? "did you mean '\(lowered)'?" :
+                                "use lowercase letters, digits, '-' and '_', starting with a letter, at most 63")
+        }
+        guard let fields = reader.mapping(node, path: path, allowed: Self.serviceKeys) else { return nil }
+        let errorsBefore = reader.bag.items.count
+
+        var type: ServiceType? = nil
+        if let typeNode = fields["type"], let typeName = reader.string(typeNode, path: "\(path).type", what: "a service type") {
+            type = catalog.types[typeName]
+            if type == nil {
+                let names = catalog.sortedTypes.map(\.name)
+                reader.bag.error("unknown service type '\(typeName)'", at: typeNode, path: "\(path).type",
+                                 hint: suggestion(for: typeName, among: names) ?? "`styxy types` lists them")
+            }
+        }
+        var allowPrivileged = false
+        if let flag = fields["allow_privileged"] { allowPrivileged = reader.boolean(flag, path: "\(path).allow_privileged") ?? false }
+        var range = type?.range
+        if let rangeNode = fields["range"] {
+            range = readRange(rangeNode, path: "\(path).range", reader: &reader, allowPrivileged: allowPrivileged)
+        } else if fields["type"] == nil {
+            reader.bag.error("the service has neither a type nor a range", at: key, path: path,
+                             hint: "add `type:` (see `styxy types`) or `range: [A, B]`")
+        }
+        var shared = false
+        if let flag = fields["shared"] { shared = reader.boolean(flag, path: "\(path).shared") ?? false }
+        var transport = TransportKind.tcp
+        if let protocolNode = fields["protocol"], let text = reader.string(protocolNode, path: "\(path).protocol") {
+            if let kind = TransportKind(rawValue: text) {
+                transport = kind
+            } else {
+                reader.bag.error("expected tcp or udp, found '\(text)'", at: protocolNode, path: "\(path).protocol")
+            }
+        }
+        var command: String? = nil
+        if let commandNode = fields["command"] { command = reader.string(commandNode, path: "\(path).command", what: "a command line") }
+
+        var ports: [NamedPort] = []
+        if let portsNode = fields["ports"] {
+            for conflicting in ["port", "env", "compose"] where fields[conflicting] != nil {
+                reader.bag.error("'\(conflicting)' cannot stand beside 'ports'", at: fields[conflicting]!, path: "\(path).\(conflicting)",
+                                 hint: "move it into one of the named ports")
+            }
+            ports = readNamedPorts(portsNode, service: name, path: "\(path).ports", allowPrivileged: allowPrivileged)
+        } else {
+            let port = readPortFields(fields, name: NamedPort.defaultName, defaultEnv: "\(Manifest.envStem(name))_PORT",
+                                      at: key.location, path: path, allowPrivileged: allowPrivileged)
+            ports = [port]
+        }
+        guard reader.bag.items.count == errorsBefore, let range else { return nil }
+        return Service(name: name, type: type?.name, range: range, typePreferred: type?.preferred.filter(range.contains) ?? [],
+                       ports: ports, command: command, shared: shared, transport: transport,
+                       allowPrivileged: allowPrivileged, location: key.location)
+    }
+
+    mutating func readNamedPorts(_ node: YAMLNode, service: String, path: String, allowPrivileged: Bool) -> [NamedPort] {
+        guard let entries = reader.entries(node, path: path) else { return [] }
+        if entries.isEmpty { reader.bag.error("expected at least one named port, found an empty mapping", at: node, path: path) }
+        var ports: [NamedPort] = []
+        for (key, value) in entries {
+            let name = key.scalarText ?? ""
+            let portPath = "\(path).\(name)"
+            if !Manifest.isValidName(name) || name == NamedPort.defaultName {
+                reader.bag.error("invalid port name '\(name)'", at: key, path: portPath,
+                                 hint: "use lowercase letters, digits, '-' and '_', starting with a letter (not 'default')")
+                continue
+            }
+            let fields: [String: YAMLNode]
+            if value.isNull {
+                fields = [:]
+            } else {
+                guard let read = reader.mapping(value, path: portPath, allowed: ["port", "env", "compose"]) else { continue }
+                fields = read
+            }
+            let stem = "\(Manifest.envStem(service))_\(Manifest.envStem(name))_PORT"
+            ports.append(readPortFields(fields, name: name, defaultEnv: stem, at: key.location, path: portPath, allowPrivileged: allowPrivileged))
+        }
+        return ports.sorted { $0.name < $1.name }
+    }
+
+    /// `port`, `env` and `compose`, shared by single-port services and named ports.
+    mutating func readPortFields(
+        _ fields: [String: YAMLNode], name: String, defaultEnv: String, at location: SourceLocation, path: String, allowPrivileged: Bool
+    ) -> NamedPort {
+        var preferred: Int? = nil
+        if let node = fields["port"], let port = reader.port(node, path: "\(path).port") {
+            if port < 1024 && !allowPrivileged {
+                reader.bag.error("port \(port) is below 1024, where ports need root", at: node, path: "\(path).port",
+                                 hint: "prefer a port from 1024 up, or set allow_privileged: true")
+            }
+            preferred = port
+        }
+        var env = [defaultEnv]
+        if let node = fields["env"], let names = reader.strings(node, path: "\(path).env", what: "a variable name") {
+            env = []
+            for (index, (variable, item)) in names.enumerated() {
+                let itemPath = names.count > 1 || node.scalarText == nil ? "\(path).env[\(index)]" : "\(path).env"
+                if !Manifest.isValidEnvName(variable) {
+                    let fixed = Manifest.envStem(variable)
+                    reader.bag.error("invalid variable name '\(variable)'", at: item, path: itemPath,
+                                     hint: Manifest.isValidEnvName(fixed) ? "did you mean '\(fixed)'?" : "use [A-Z_][A-Z0-9_]*")
+                } else if variable.hasPrefix("STYXY_") {
+                    reader.bag.error("variable names starting with STYXY_ are Styxy's own", at: item, path: itemPath)
+                } else if env.contains(variable) {
+                    reader.bag.error("variable '\(variable)' is listed twice", at: item, path: itemPath)
+                }
+                env.append(variable)
+            }
+        }
+        var compose: ComposeTarget? = nil
+        if let node = fields["compose"], let map = reader.mapping(node, path: "\(path).compose", allowed: ["service", "target"]) {
+            let service = map["service"].flatMap { reader.string($0, path: "\(path).compose.service", what: "a Compose service name") }
+            let target = map["target"].flatMap { reader.port($0, path: "\(path).compose.target") }
+            if let service, !Self.isValidComposeName(service) {
+                reader.bag.error("invalid Compose service name '\(service)'", at: map["service"]!, path: "\(path).compose.service",
+                                 hint: "Compose names use letters, digits, '.', '_' and '-'")
+            }
+            if map["service"] == nil { reader.bag.error("missing 'service'", at: node, path: "\(path).compose") }
+            if map["target"] == nil {
+                reader.bag.error("missing 'target' (the container port)", at: node, path: "\(path).compose")
+            }
+            if let service, let target { compose = ComposeTarget(service: service, target: target) }
+        }
+        return NamedPort(name: name, preferred: preferred, env: env, compose: compose, location: location)
+    }
+
+    static func isValidComposeName(_ name: String) -> Bool {
+        func isAlphanumeric(_ byte: UInt8) -> Bool {
+            (0x61...0x7a).contains(byte) || (0x41...0x5a).contains(byte) || (0x30...0x39).contains(byte)
+        }
+        guard let first = name.utf8.first, isAlphanumeric(first) else { return false }
+        return name.utf8.allSatisfy { isAlphanumeric($0) || $0 == 0x2e || $0 == 0x5f || $0 == 0x2d }
+    }
+
+    /// Rules that need all services at once: unique variables, unique preferences, unique Compose targets.
+    mutating func checkAcrossServices(_ services: [Service]) {
+        var variables: [String: (String, SourceLocation)] = [:]
+        var preferences: [Int: (String, SourceLocation)] = [:]
+        var composeTargets: [ComposeTarget: String] = [:]
+        // Document order, so the second occurrence is the one reported.
+        for service in services.sorted(by: { $0.location < $1.location }) {
+            for port in service.ports {
+                let label = service.hasNamedPorts ? "\(service.name).\(port.name)" : service.name
+                let path = service.hasNamedPorts ? "services.\(service.name).ports.\(port.name)" : "services.\(service.name)"
+                for variable in port.env {
+                    if let (owner, first) = variables[variable], owner != label {
+                        reader.bag.error("variable '\(variable)' is also set by \(owner) (line \(first.line))", at: port.location,
+                                         path: "\(path).env", hint: "give each service its own variable names")
+                    } else {
+                        variables[variable] = (label, port.location)
+                    }
+                }
+                if let preferred = port.preferred {
+                    if let (owner, first) = preferences[preferred] {
+                        reader.bag.error("port \(preferred) is also preferred by \(owner) (line \(first.line))", at: port.location,
+                                         path: "\(path).port", hint: "prefer another port, or drop the preference")
+                    } else {
+                        preferences[preferred] = (label, port.location)
+                    }
+                    if catalog.isReserved(preferred) {
+                        reader.bag.error("port \(preferred) is reserved in the configuration", at: port.location, path: "\(path).port",
+                                         hint: catalog.configPath.map { "see \($0)" })
+                    }
+                }
+                if let compose = port.compose {
+                    if let owner = composeTargets[compose] {
+                        reader.bag.error("Compose port \(compose.service):\(compose.target) is also published by \(owner)",
+                                         at: port.location, path: "\(path).compose")
+                    } else {
+                        composeTargets[compose] = label
+                    }
+                }
+            }
+        }
+    }
+
+    // MARK: Outputs
+
+    mutating func readOutputs(_ node: YAMLNode) -> [Output] {
+        guard let items = reader.list(node, path: "outputs") else { return [] }
+        var outputs: [Output] = []
+        var seen: [String: Int] = [:]
+        for (index, item) in items.enumerated() {
+            let path = "outputs[\(index)]"
+            guard let fields = reader.mapping(item, path: path, allowed: ["template", "path"]) else { continue }
+            guard let templateNode = fields["template"], let pathNode = fields["path"] else {
+                for key in ["template", "path"] where fields[key] == nil {
+                    reader.bag.error("missing '\(key)'", at: item, path: path)
+                }
+                continue
+            }
+            let template = readTemplate(templateNode, path: "\(path).template")
+            let normalised = reader.string(pathNode, path: "\(path).path", what: "a file path").flatMap {
+                normaliseOutputPath($0, at: pathNode, path: "\(path).path")
+            }
+            guard let template, let normalised else { continue }
+            if let first = seen[normalised] {
+                reader.bag.error("output '\(normalised)' is also written by outputs[\(first)]", at: pathNode, path: "\(path).path")
+                continue
+            }
+            seen[normalised] = index
+            outputs.append(Output(template: template, path: normalised, location: item.location))
+        }
+        return outputs
+    }
+
+    mutating func readTemplate(_ node: YAMLNode, path: String) -> Output.Template? {
+        guard let name = reader.string(node, path: path, what: "a template name or path") else { return nil }
+        let looksLikePath = name.contains("/") || name.contains(".")
+        if !looksLikePath {
+            if builtinTemplates.contains(name) { return .builtin(name) }
+            reader.bag.error("unknown built-in template '\(name)'", at: node, path: path,
+                             hint: suggestion(for: name, among: builtinTemplates.sorted()) ??
+                                "built-in templates: \(builtinTemplates.sorted().joined(separator: ", ")); a file of your own is named by a path such as ./ports.mustache")
+            return nil
+        }
+        let resolved = FileIO.join(root, name)
+        if !FileIO.exists(resolved) {
+            reader.bag.error("template file '\(name)' does not exist", at: node, path: path,
+                             hint: "paths are relative to the manifest's folder")
+            return nil
+        }
+        return .file(written: name, resolved: resolved)
+    }
+
+    /// Lexical checks only; symlinks are checked when writing.
+    mutating func normaliseOutputPath(_ written: String, at node: YAMLNode, path: String) -> String? {
+        if written.isEmpty {
+            reader.bag.error("expected a file path, found an empty string", at: node, path: path)
+            return nil
+        }
+        if written.hasPrefix("/") || written.hasPrefix("~") {
+            reader.bag.error("output path '\(written)' is absolute; outputs stay inside the project", at: node, path: path,
+                             hint: "write it relative to the manifest's folder")
+            return nil
+        }
+        var parts: [Substring] = []
+        for part in written.split(separator: "/", omittingEmptySubsequences: true) {
+            if part == "." { continue }
+            if part == ".." {
+                if parts.isEmpty {
+                    reader.bag.error("output path '\(written)' leaves the project folder", at: node, path: path,
+                                     hint: "outputs stay inside the folder holding the manifest")
+                    return nil
+                }
+                parts.removeLast()
+                continue
+            }
+            parts.append(part)
+        }
+        if written.hasSuffix("/") || parts.isEmpty {
+            reader.bag.error("output path '\(written)' names a folder, not a file", at: node, path: path)
+            return nil
+        }
+        let normalised = parts.joined(separator: "/")
+        if normalised == FileIO.basename(self.path) && !normalised.contains("/") {
+            reader.bag.error("output path '\(written)' would overwrite the manifest", at: node, path: path)
+            return nil
+        }
+        if parts.first == ".git" {
+            reader.bag.error("output path '\(written)' is inside .git", at: node, path: path)
+            return nil
+        }
+        return normalised
+    }
+}

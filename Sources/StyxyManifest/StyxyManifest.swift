@@ -1,1 +1,0 @@
-// StyxyManifest: see DESIGN.md; filled in by its own change.
