@@ -1,1 +1,0 @@
-// StyxyProbe: see DESIGN.md; filled in by its own change.
