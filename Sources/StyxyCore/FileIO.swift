@@ -88,6 +88,30 @@ public enum FileIO {
         path.hasPrefix("/") ? path : join(currentDirectory(), path)
     }
 
+    /// Makes `destination` another name of `source`'s file, atomically replacing what it was.
+    public static func link(_ source: String, replacing destination: String) throws(FileIOError) {
+        let temp = "\(destination).tmp-\(getpid())"
+        unlink(temp)
+        if Glibc.link(source, temp) != 0 { throw FileIOError(path: temp, operation: "link", code: errno) }
+        // rename() between two names of one file succeeds without removing the old name.
+        defer { unlink(temp) }
+        if rename(temp, destination) != 0 { throw FileIOError(path: destination, operation: "rename onto", code: errno) }
+    }
+
+    /// The names in a folder (without `.` and `..`); empty when it cannot be read.
+    public static func list(_ folder: String) -> [String] {
+        guard let dir = opendir(folder) else { return [] }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
     public static func environment(_ name: String) -> String? {
         guard let value = getenv(name) else { return nil }
         return String(cString: value)

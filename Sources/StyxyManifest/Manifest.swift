@@ -43,6 +43,9 @@ public struct Service: Sendable {
     public var type: String?
     /// Where new ports come from: the service's own `range`, else its type's.
     public var range: ClosedRange<Int>
+    /// True when the manifest wrote `range:` itself; such a range may reach into the kernel's
+    /// ephemeral ports, a type's range may not.
+    public var explicitRange: Bool
     /// The type's preferred ports, tried after each port's own preference.
     public var typePreferred: [Int]
     /// At least one. A service written with `port:`/`env:` has one port named `default`.

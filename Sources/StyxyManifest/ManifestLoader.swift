@@ -155,7 +155,7 @@ private struct ManifestBuilder {
             ports = [port]
         }
         guard reader.bag.items.count == errorsBefore, let range else { return nil }
-        return Service(name: name, type: type?.name, range: range, typePreferred: type?.preferred.filter(range.contains) ?? [],
+        return Service(name: name, type: type?.name, range: range, explicitRange: fields["range"] != nil, typePreferred: type?.preferred.filter(range.contains) ?? [],
                        ports: ports, command: command, shared: shared, transport: transport,
                        allowPrivileged: allowPrivileged, location: key.location)
     }

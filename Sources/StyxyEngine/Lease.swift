@@ -1,0 +1,124 @@
+import StyxyCore
+
+/// What a lease is for. Shared services are keyed by service (and port) name alone: their root
+/// is empty and their instance is `default`.
+public struct LeaseKey: Hashable, Sendable, Comparable {
+    public var root: String
+    public var service: String
+    public var portName: String
+    public var instance: String
+
+    public init(root: String, service: String, portName: String, instance: String) {
+        self.root = root
+        self.service = service
+        self.portName = portName
+        self.instance = instance
+    }
+
+    public static func shared(service: String, portName: String) -> LeaseKey {
+        LeaseKey(root: "", service: service, portName: portName, instance: Lease.defaultInstance)
+    }
+
+    public static func < (a: LeaseKey, b: LeaseKey) -> Bool {
+        (a.root, a.instance, a.service, a.portName) < (b.root, b.instance, b.service, b.portName)
+    }
+}
+
+/// A port held for one service of one project (or machine-wide, for a shared service).
+public struct Lease: Sendable, Equatable {
+    public static let defaultInstance = "default"
+
+    public var key: LeaseKey
+    /// The project's display name; empty for shared leases.
+    public var project: String
+    /// The manifest that asked for it, so `prune` can tell when it is gone.
+    public var manifest: String
+    public var port: Int
+    public var transport: String
+    public var createdAt: Int64
+    public var refreshedAt: Int64
+    public var expiresAt: Int64?
+    /// Ports this lease moved away from whose outputs may not be rewritten yet. They stay held
+    /// until a resolve finishes writing, so a crash mid-move never frees a port a file still names.
+    public var retiredPorts: [Int]
+
+    public var isShared: Bool { key.root.isEmpty }
+
+    public init(
+        key: LeaseKey, project: String, manifest: String, port: Int, transport: String = "tcp",
+        createdAt: Int64, refreshedAt: Int64, expiresAt: Int64? = nil, retiredPorts: [Int] = []
+    ) {
+        self.key = key
+        self.project = project
+        self.manifest = manifest
+        self.port = port
+        self.transport = transport
+        self.createdAt = createdAt
+        self.refreshedAt = refreshedAt
+        self.expiresAt = expiresAt
+        self.retiredPorts = retiredPorts
+    }
+
+    public func isExpired(at now: Int64) -> Bool {
+        expiresAt.map { $0 <= now } ?? false
+    }
+
+    /// Every port this lease keeps from others.
+    public var heldPorts: [Int] { [port] + retiredPorts }
+}
+
+// MARK: - JSON
+
+/// The first missing or invalid field of a ledger entry.
+struct BadField: Error {
+    var name: String
+}
+
+extension Lease {
+    /// The shape of `lease ls --json` and of the ledger (documented in docs/json.md).
+    public var json: JSONValue {
+        var pairs: [(String, JSONValue)] = [
+            ("project", .string(project)),
+            ("root", .string(key.root)),
+            ("manifest", .string(manifest)),
+            ("service", .string(key.service)),
+            ("port_name", .string(key.portName)),
+            ("instance", .string(key.instance)),
+            ("port", .int(port)),
+            ("protocol", .string(transport)),
+            ("shared", .bool(isShared)),
+            ("created_at", .string(Timestamp.format(createdAt))),
+            ("refreshed_at", .string(Timestamp.format(refreshedAt))),
+            ("expires_at", expiresAt.map { .string(Timestamp.format($0)) } ?? .null),
+        ]
+        if !retiredPorts.isEmpty { pairs.append(("retired_ports", .array(retiredPorts.map(JSONValue.int)))) }
+        return .object(pairs)
+    }
+
+    /// Reads one ledger entry; nil names the first field that is missing or wrong.
+    static func decode(_ value: JSONValue) -> Result<Lease, BadField> {
+        func string(_ key: String) -> String? { value[key]?.stringValue }
+        func time(_ key: String) -> Int64? { string(key).flatMap(Timestamp.parse) }
+        guard let root = string("root") else { return .failure(BadField(name: "root")) }
+        guard let service = string("service") else { return .failure(BadField(name: "service")) }
+        guard let portName = string("port_name") else { return .failure(BadField(name: "port_name")) }
+        guard let instance = string("instance") else { return .failure(BadField(name: "instance")) }
+        guard let port = value["port"]?.intValue, (1...65535).contains(port) else { return .failure(BadField(name: "port")) }
+        guard let created = time("created_at") else { return .failure(BadField(name: "created_at")) }
+        guard let refreshed = time("refreshed_at") else { return .failure(BadField(name: "refreshed_at")) }
+        var expires: Int64? = nil
+        switch value["expires_at"] {
+        case nil, .null?: break
+        case .string(let text)?:
+            guard let parsed = Timestamp.parse(text) else { return .failure(BadField(name: "expires_at")) }
+            expires = parsed
+        default: return .failure(BadField(name: "expires_at"))
+        }
+        let retired = value["retired_ports"]?.arrayValue?.compactMap(\.intValue) ?? []
+        return .success(Lease(
+            key: LeaseKey(root: root, service: service, portName: portName, instance: instance),
+            project: string("project") ?? "", manifest: string("manifest") ?? "", port: port,
+            transport: string("protocol") ?? "tcp", createdAt: created, refreshedAt: refreshed,
+            expiresAt: expires, retiredPorts: retired))
+    }
+}

@@ -1,0 +1,240 @@
+import StyxyCore
+import StyxyManifest
+import StyxyProbe
+
+public struct ResolveOptions: Sendable {
+    public var instance: String = Lease.defaultInstance
+    /// Seconds a lease lives without a refresh; nil for no expiry.
+    public var ttl: Int64?
+    /// Move leases whose port another project's or a foreign process holds.
+    public var reassign = false
+    /// Plan only: write nothing, take no lock.
+    public var dryRun = false
+
+    public init(instance: String = Lease.defaultInstance, ttl: Int64? = nil, reassign: Bool = false, dryRun: Bool = false) {
+        self.instance = instance
+        self.ttl = ttl
+        self.reassign = reassign
+        self.dryRun = dryRun
+    }
+}
+
+/// One port of one service after a resolve.
+public struct Assignment: Sendable, Equatable {
+    public enum Status: String, Sendable {
+        case kept, new, moved
+    }
+
+    public var service: String
+    public var portName: String
+    public var env: [String]
+    public var port: Int
+    public var status: Status
+    public var previousPort: Int?
+    public var shared: Bool
+    /// Who listens on the port now, when anyone does.
+    public var occupant: PortOccupant?
+}
+
+/// Something a user should hear about: a conflict, a TIME_WAIT, a shared service in use.
+public struct Finding: Sendable, Equatable {
+    public enum Severity: String, Sendable { case conflict, note }
+
+    public var severity: Severity
+    public var service: String
+    public var port: Int
+    public var message: String
+    public var nextStep: String?
+}
+
+public struct ResolveReport: Sendable {
+    public var project: String
+    public var root: String
+    public var instance: String
+    public var assignments: [Assignment]
+    public var released: [Lease]
+    public var findings: [Finding]
+    /// True when the ledger changed (or, in a dry run, would change).
+    public var ledgerChanged: Bool
+
+    public var conflicts: [Finding] { findings.filter { $0.severity == .conflict } }
+}
+
+/// Brings the ledger in line with a manifest: keeps existing leases, hands out new ones through
+/// the hybrid check, releases what the manifest dropped, refreshes the rest, and explains every
+/// port that someone else holds.
+public struct Resolver: Sendable {
+    /// A resolve within this many seconds of the last refresh leaves `refreshed_at` alone, so warm
+    /// runs write nothing and take no lock.
+    public static let refreshInterval: Int64 = 60
+
+    public let ledger: Ledger
+    public let probe: any PortProbe
+    public let catalog: Catalog
+    public let lockTimeout: Double
+    public let clock: @Sendable () -> Int64
+
+    public init(ledger: Ledger, probe: any PortProbe, catalog: Catalog, lockTimeout: Double,
+                clock: @escaping @Sendable () -> Int64 = Timestamp.now) {
+        self.ledger = ledger
+        self.probe = probe
+        self.catalog = catalog
+        self.lockTimeout = lockTimeout
+        self.clock = clock
+    }
+
+    public func resolve(_ manifest: Manifest, options: ResolveOptions) throws(StyxyError) -> ResolveReport {
+        try ledger.home.prepare(create: false)
+        let snapshot = try takeSnapshot(for: manifest)
+        let current = try ledger.read()
+        var draft = current
+        var report = try plan(manifest, state: &draft, snapshot: snapshot, options: options)
+        report.ledgerChanged = draft != current
+        if !report.ledgerChanged || options.dryRun { return report }
+        // Something changes: plan again on the state read under the lock, so no update is lost.
+        return try ledger.update(timeout: lockTimeout) { (state: inout LedgerState) throws(StyxyError) -> ResolveReport in
+            var locked = try plan(manifest, state: &state, snapshot: snapshot, options: options)
+            locked.ledgerChanged = true
+            return locked
+        }
+    }
+
+    /// The second phase of a move: once outputs name the new ports, the old ones are let go.
+    public func settleMoves(_ manifest: Manifest, instance: String) throws(StyxyError) {
+        let keys = Set(Self.wantedKeys(manifest, instance: instance).map(\.key))
+        guard try ledger.read().leases.contains(where: { keys.contains($0.key) && !$0.retiredPorts.isEmpty }) else { return }
+        try ledger.update(timeout: lockTimeout) { (state: inout LedgerState) throws(StyxyError) in
+            for index in state.leases.indices where keys.contains(state.leases[index].key) {
+                state.leases[index].retiredPorts = []
+            }
+        }
+    }
+
+    func takeSnapshot(for manifest: Manifest) throws(StyxyError) -> PortSnapshot {
+        var protocols: Set<TransportProtocol> = [.tcp]
+        if manifest.services.contains(where: { $0.transport == .udp }) { protocols.insert(.udp) }
+        do {
+            return try probe.snapshot(protocols: protocols)
+        } catch {
+            throw StyxyError(.ledgerIO, "cannot read the kernel's socket tables: \(error)",
+                             hint: "Styxy needs /proc/net to confirm ports are free")
+        }
+    }
+
+    static func wantedKeys(_ manifest: Manifest, instance: String) -> [(key: LeaseKey, service: Service, port: NamedPort)] {
+        manifest.services.flatMap { service in
+            service.ports.map { port in
+                let key = service.shared ? LeaseKey.shared(service: service.name, portName: port.name)
+                    : LeaseKey(root: manifest.root, service: service.name, portName: port.name, instance: instance)
+                return (key, service, port)
+            }
+        }
+    }
+
+    /// Changes `state` to what the manifest needs; pure but for the probe's bind tests.
+    func plan(_ manifest: Manifest, state: inout LedgerState, snapshot: PortSnapshot, options: ResolveOptions) throws(StyxyError) -> ResolveReport {
+        let now = clock()
+        let wanted = Self.wantedKeys(manifest, instance: options.instance)
+        let wantedKeys = Set(wanted.map(\.key))
+        var report = ResolveReport(project: manifest.project, root: manifest.root, instance: options.instance,
+                                   assignments: [], released: [], findings: [], ledgerChanged: false)
+
+        // Release what the manifest dropped; drop others' expired leases while we are here.
+        var kept: [Lease] = []
+        for lease in state.leases {
+            let ours = lease.key.root == manifest.root && lease.key.instance == options.instance
+            if ours && !wantedKeys.contains(lease.key) {
+                report.released.append(lease)
+            } else if !wantedKeys.contains(lease.key) && lease.isExpired(at: now) {
+                continue
+            } else {
+                kept.append(lease)
+            }
+        }
+        state.leases = kept
+
+        var index: [LeaseKey: Int] = [:]
+        for (position, lease) in state.leases.enumerated() { index[lease.key] = position }
+        let projects = Dictionary(state.leases.filter { !$0.isShared }.map { ($0.key.root, $0.project) }, uniquingKeysWith: { a, _ in a })
+            .map { (root: $0.key, name: $0.value) }
+        let classifier = HolderClassifier(probe: probe, snapshot: snapshot, knownProjects: projects)
+        let existing = wanted.compactMap { item in index[item.key].map { (state.leases[$0].port, item.service.transport == .udp ? TransportProtocol.udp : .tcp) } }
+        let occupants = classifier.occupants(of: existing, root: manifest.root)
+        var allocator = PortAllocator(probe: probe, snapshot: snapshot, catalog: catalog, held: state.heldPorts(at: now))
+        let expiry = options.ttl.map { now + $0 }
+
+        for (key, service, port) in wanted {
+            let label = service.hasNamedPorts ? "\(service.name).\(port.name)" : service.name
+            if let position = index[key] {
+                var lease = state.leases[position]
+                var assignment = Assignment(service: service.name, portName: port.name, env: port.env, port: lease.port,
+                                            status: .kept, previousPort: nil, shared: service.shared, occupant: occupants[lease.port])
+                if let occupant = occupants[lease.port], !service.shared, occupant.holderClass != .thisProject {
+                    if options.reassign {
+                        allocator.held[lease.port] = lease
+                        let fresh = try allocator.allocate(for: key, service: service, port: port)
+                        report.findings.append(Finding(severity: .note, service: label, port: lease.port,
+                                                       message: "port \(lease.port) is held by \(occupant.description) (\(occupant.holderClass.label)); moved \(label) to \(fresh)"))
+                        lease.retiredPorts.append(lease.port)
+                        lease.port = fresh
+                        allocator.held[fresh] = lease
+                        assignment.previousPort = assignment.port
+                        assignment.port = fresh
+                        assignment.status = .moved
+                        assignment.occupant = nil
+                    } else {
+                        report.findings.append(conflict(label: label, port: lease.port, occupant: occupant))
+                    }
+                } else if let occupant = occupants[lease.port], service.shared {
+                    report.findings.append(Finding(severity: .note, service: label, port: lease.port,
+                                                   message: "shared service \(label) is running: \(occupant.description)"))
+                } else if occupants[lease.port] == nil && snapshot.hasTimeWait(UInt16(lease.port)) {
+                    report.findings.append(Finding(severity: .note, service: label, port: lease.port,
+                                                   message: "port \(lease.port) has connections in TIME_WAIT; a server that sets SO_REUSEADDR (most do) can bind it now, others within a minute"))
+                }
+                refresh(&lease, project: service.shared ? "" : manifest.project, manifest: manifest, now: now,
+                        expiry: service.shared ? lease.expiresAt : expiry)
+                state.leases[position] = lease
+                report.assignments.append(assignment)
+            } else {
+                let chosen = try allocator.allocate(for: key, service: service, port: port)
+                let lease = Lease(key: key, project: service.shared ? "" : manifest.project,
+                                  manifest: service.shared ? "" : FileIO.join(manifest.root, FileIO.basename(manifest.path)),
+                                  port: chosen, transport: service.transport.rawValue, createdAt: now, refreshedAt: now,
+                                  expiresAt: service.shared ? nil : expiry)
+                allocator.held[chosen] = lease
+                index[key] = state.leases.count
+                state.leases.append(lease)
+                report.assignments.append(Assignment(service: service.name, portName: port.name, env: port.env, port: chosen,
+                                                     status: .new, previousPort: nil, shared: service.shared, occupant: nil))
+            }
+        }
+        return report
+    }
+
+    private func refresh(_ lease: inout Lease, project: String, manifest: Manifest, now: Int64, expiry: Int64?) {
+        let manifestPath = lease.isShared ? lease.manifest : FileIO.join(manifest.root, FileIO.basename(manifest.path))
+        let stale = now - lease.refreshedAt >= Self.refreshInterval
+        let expiryMoved: Bool
+        switch (lease.expiresAt, expiry) {
+        case (nil, nil): expiryMoved = false
+        case let (old?, new?): expiryMoved = abs(new - old) >= Self.refreshInterval
+        default: expiryMoved = true
+        }
+        guard stale || expiryMoved || lease.project != project || lease.manifest != manifestPath else { return }
+        lease.refreshedAt = now
+        lease.expiresAt = expiry
+        lease.project = project
+        lease.manifest = manifestPath
+    }
+
+    private func conflict(label: String, port: Int, occupant: PortOccupant) -> Finding {
+        var step = "run `styxy resolve --reassign` to move \(label) to a free port"
+        if let holder = occupant.holders.first {
+            step = "stop PID \(holder.pid) (`kill \(holder.pid)`), or " + step
+        }
+        return Finding(severity: .conflict, service: label, port: port,
+                       message: "port \(port), leased to \(label), is held by \(occupant.description) (\(occupant.holderClass.label))",
+                       nextStep: step)
+    }
+}

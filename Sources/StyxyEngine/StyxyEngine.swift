@@ -1,1 +1,0 @@
-// StyxyEngine: see DESIGN.md; filled in by its own change.
