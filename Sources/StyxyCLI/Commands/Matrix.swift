@@ -1,0 +1,52 @@
+import ArgumentParser
+import StyxyCore
+import StyxyEngine
+
+extension Styxy {
+    struct Matrix: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Lease N disjoint instances of the project at once and print a CI matrix.",
+            discussion: """
+                Instances are named PREFIX-1 ... PREFIX-N. --json prints {"include": [...]}, one object per \
+                instance with its name and every port variable, the shape GitHub Actions' fromJSON takes as a \
+                matrix. Each job then runs `styxy run --instance NAME -- ...` (same ports: the leases exist) \
+                and, when done, `styxy lease release --instance NAME`. Combine with --ttl so a crashed job's \
+                ports come back on their own.
+                """
+        )
+
+        @OptionGroup var manifestOptions: ManifestOptions
+        @Option(help: "How many instances.") var instances: Int
+        @Option(help: "Instance name prefix.") var prefix: String = "job"
+        @OptionGroup var ttlOptions: TTLOptions
+        @OptionGroup var output: OutputOptions
+
+        func validate() throws {
+            guard (1...256).contains(instances) else { throw ValidationError("--instances takes 1 to 256, found \(instances)") }
+            guard InstanceOptions.isValid("\(prefix)-\(instances)") else { throw ValidationError("invalid --prefix '\(prefix)'") }
+        }
+
+        func run() throws {
+            let context = try EngineContext()
+            let manifest = try context.loadManifest(manifestOptions.manifest)
+            let ttl = try ttlOptions.seconds
+            var rows: [(instance: String, variables: [(name: String, value: String)])] = []
+            for number in 1...instances {
+                let name = "\(prefix)-\(number)"
+                let report = try ResolveFlow(context: context).run(manifest, options: ResolveOptions(instance: name, ttl: ttl), mode: .lease)
+                rows.append((name, ResolvedPorts(report: report).variables.filter { !ResolvedPorts.identityNames.contains($0.name) }))
+            }
+            let out = Terminal.standardOutput
+            if output.json {
+                out.write(JSONValue.object([("include", .array(rows.map { row in
+                    .object([("instance", .string(row.instance))] + row.variables.map { ($0.name, JSONValue.int(Int($0.value) ?? 0)) })
+                }))]).serialized(compact: true) + "\n")
+                return
+            }
+            let names = rows.first?.variables.map(\.name) ?? []
+            var table = Table(headers: ["INSTANCE"] + names)
+            for row in rows { table.add([row.instance] + row.variables.map(\.value)) }
+            out.write(table.rendered(on: out))
+        }
+    }
+}
