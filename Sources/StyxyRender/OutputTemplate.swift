@@ -1,0 +1,73 @@
+import Mustache
+import StyxyCore
+
+/// A template checked against the render context and ready to render. Every failure (syntax,
+/// unknown name, unsupported feature) surfaces when the template is made, as exit status 65 with
+/// `file:line:col`, so rendering itself cannot fail and `styxy validate` can check templates
+/// without leasing anything.
+public struct OutputTemplate: Sendable {
+    /// The built-in name, or the reference as the manifest wrote it.
+    public let name: String
+    /// What diagnostics call the file: `builtin:<name>` or the template's path.
+    public let displayName: String
+    public let source: String
+    public let isBuiltin: Bool
+    private let compiled: MustacheTemplate
+
+    public init(source: String, name: String, displayName: String, isBuiltin: Bool = false) throws(StyxyError) {
+        self.name = name
+        self.displayName = displayName
+        self.source = source
+        self.isBuiltin = isBuiltin
+        self.compiled = try StrictMustache.compile(
+            source, against: RenderContext.schema, file: displayName,
+            fallbackHint: "the render context is described in docs/templates.md")
+    }
+
+    /// The rendered text, byte for byte what the output file should hold.
+    public func render(_ context: RenderContext) -> String {
+        compiled.render(context.mustacheValue)
+    }
+}
+
+/// Parsing with swift-mustache plus the checks it does not make.
+enum StrictMustache {
+    /// Styxy's outputs are not HTML: the library escapes `<>&"'` unless told otherwise, and the
+    /// only way to tell it is this pragma. It sits alone on a line before the user's text, where
+    /// Mustache's standalone-tag rule removes the whole line, so line 1 of the template is still
+    /// line 1 of the output; the library's error positions are one line further down.
+    private static let textPragma = "{{%CONTENT_TYPE:TEXT}}\n"
+
+    static func compile(
+        _ source: String, against shape: Shape, file: String, fallbackHint: String
+    ) throws(StyxyError) -> MustacheTemplate {
+        let tags = try TemplateScanner.scan(source, file: file)
+        let template: MustacheTemplate
+        do {
+            template = try MustacheTemplate(string: textPragma + source)
+        } catch let error as MustacheTemplate.ParserError {
+            throw StyxyError(
+                .invalidInput, describe(error.error),
+                at: SourceLocation(file: file, line: max(1, error.context.lineNumber - 1), column: error.context.columnNumber))
+        } catch {
+            throw StyxyError(.invalidInput, "cannot parse template: \(error)", file: file)
+        }
+        let problems = TemplateValidator.validate(tags, against: shape, file: file, fallbackHint: fallbackHint)
+        if !problems.isEmpty { throw StyxyError(.invalidInput, problems) }
+        return template
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        guard let error = error as? MustacheTemplate.Error else { return "invalid template: \(error)" }
+        switch error {
+        case .sectionCloseNameIncorrect: return "closing tag does not match the section it closes"
+        case .unfinishedName: return "malformed tag: a name may hold letters, digits and . - _ ? *"
+        case .expectedSectionEnd: return "a section is never closed"
+        case .invalidSetDelimiter: return "malformed delimiter change; write it as {{=<% %>=}}"
+        case .transformAppliedToInheritanceSection, .illegalTokenInsideInheritSection, .textInsideInheritSection:
+            return "template inheritance is not supported"
+        case .invalidConfigVariableSyntax: return "malformed pragma; write it as {{%CONTENT_TYPE:TEXT}}"
+        case .unrecognisedConfigVariable: return "unknown pragma; only CONTENT_TYPE (TEXT or HTML) exists"
+        }
+    }
+}

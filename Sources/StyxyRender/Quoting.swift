@@ -1,0 +1,71 @@
+import StyxyCore
+
+/// Quoted literals for the formats Styxy's outputs land in. Each result is complete, quotes
+/// included, so a template writes `{{name_json}}` rather than `"{{name}}"` and cannot forget
+/// a quote. The render context carries these as `x_json`, `x_shell`, `x_dotenv` and `x_yaml`.
+public enum Quoting {
+    /// A JSON string literal, as `JSON.parse` and `json.loads` read it.
+    public static func json(_ string: String) -> String {
+        JSONValue.quoted(string)
+    }
+
+    /// A single-quoted word for sh, bash and zsh: nothing inside single quotes is special, so the
+    /// only character to handle is the single quote itself, closed, escaped and reopened.
+    public static func shell(_ string: String) -> String {
+        "'" + string.replacing("'", with: #"'\''"#) + "'"
+    }
+
+    /// A `.env` value that python-dotenv and Compose's env_file parser both read back exactly.
+    ///
+    /// Single quotes where possible: both parsers take `'…'` literally (no `$` expansion in Compose,
+    /// no escapes in either) as long as the text holds no `'` and no backslash. Otherwise double
+    /// quotes with `\\`, `\"`, `\n`, `\r`, `\t`, which both decode. Known limits, documented in
+    /// docs/templates.md: python-dotenv expands `${NAME}` in every value (it has no escape for it),
+    /// Compose expands `$NAME` inside double quotes, and neither accepts a value ending in a backslash.
+    public static func dotenv(_ string: String) -> String {
+        let needsEscapes = string.unicodeScalars.contains { $0 == "'" || $0 == "\\" || isControl($0) }
+        guard needsEscapes else { return "'" + string + "'" }
+        var out = "\""
+        for scalar in string.unicodeScalars {
+            switch scalar {
+            case "\\": out += #"\\"#
+            case "\"": out += #"\""#
+            case "\n": out += #"\n"#
+            case "\r": out += #"\r"#
+            case "\t": out += #"\t"#
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+
+    /// A YAML double-quoted scalar: the one YAML style where every character can be written, by
+    /// escape if need be, and which no plain-scalar rule (`: `, ` #`, `yes`, leading `*`) can reinterpret.
+    public static func yaml(_ string: String) -> String {
+        var out = "\""
+        for scalar in string.unicodeScalars {
+            switch scalar {
+            case "\\": out += #"\\"#
+            case "\"": out += #"\""#
+            case "\n": out += #"\n"#
+            case "\r": out += #"\r"#
+            case "\t": out += #"\t"#
+            case _ where isControl(scalar) || (0x80...0x9F).contains(scalar.value):
+                out += #"\x"# + hex(scalar.value, width: 2)
+            case "\u{2028}", "\u{2029}", "\u{FEFF}":
+                out += #"\u"# + hex(scalar.value, width: 4)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+
+    private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || scalar.value == 0x7F
+    }
+
+    private static func hex(_ value: UInt32, width: Int) -> String {
+        let digits = String(value, radix: 16, uppercase: true)
+        return String(repeating: "0", count: max(0, width - digits.count)) + digits
+    }
+}

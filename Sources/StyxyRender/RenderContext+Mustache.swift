@@ -1,0 +1,159 @@
+import Foundation
+
+// The dictionaries below are the template-facing contract (docs/templates.md). Two rules hold
+// everywhere, so templates need no exceptions:
+// - every string field `x` comes with `x_json`, `x_shell`, `x_dotenv` and `x_yaml`, each a complete
+//   quoted literal for that format;
+// - every element of every list carries `first`, `last` and `index`, for separators.
+// A field that can be absent is present as null (NSNull): swift-mustache then stops looking it up
+// in outer scopes, so a service without a command never picks up some outer `command`.
+
+extension RenderContext {
+    var mustacheValue: [String: Any] {
+        var value: [String: Any] = [:]
+        MustacheValue.addString("project", project, to: &value)
+        MustacheValue.addString("root", root, to: &value)
+        MustacheValue.addString("instance", instance, to: &value)
+        MustacheValue.addString("manifest", manifest, to: &value)
+
+        let services = self.services.sorted { $0.name < $1.name }
+        value["services"] = MustacheValue.listed(services.map(\.mustacheValue))
+        value["has_services"] = !services.isEmpty
+
+        let withCommand = services.filter { $0.command != nil }
+        value["command_services"] = MustacheValue.listed(withCommand.map(\.mustacheValue))
+        value["has_command_services"] = !withCommand.isEmpty
+
+        let compose = Self.composeServices(services)
+        value["compose_services"] = MustacheValue.listed(compose)
+        value["has_compose_services"] = !compose.isEmpty
+
+        let variables = Self.variableEntries(services)
+        value["variables"] = MustacheValue.listed(variables)
+        value["has_variables"] = !variables.isEmpty
+        return value
+    }
+
+    private static func variableEntries(_ services: [ServiceContext]) -> [[String: Any]] {
+        var entries: [(sortKey: String, port: Int, value: [String: Any])] = []
+        for service in services {
+            for port in service.ports {
+                for name in port.env {
+                    var entry: [String: Any] = ["value": port.port]
+                    MustacheValue.addString("name", name, to: &entry)
+                    MustacheValue.addString("service", service.name, to: &entry)
+                    MustacheValue.addString("port_name", port.name, to: &entry)
+                    entries.append((name, port.port, entry))
+                }
+            }
+        }
+        return entries.sorted { ($0.sortKey, $0.port) < ($1.sortKey, $1.port) }.map(\.value)
+    }
+
+    /// One entry per Compose service, holding every host port published to it: two Styxy ports
+    /// aimed at one Compose service must share one `ports: !override` list, or the YAML key repeats.
+    private static func composeServices(_ services: [ServiceContext]) -> [[String: Any]] {
+        var groups: [String: [[String: Any]]] = [:]
+        for service in services {
+            for port in service.ports {
+                guard let compose = port.compose else { continue }
+                var mapping: [String: Any] = ["host": port.port, "target": compose.target]
+                MustacheValue.addString("service", service.name, to: &mapping)
+                MustacheValue.addString("port_name", port.name, to: &mapping)
+                groups[compose.service, default: []].append(mapping)
+            }
+        }
+        return groups.keys.sorted().map { name in
+            var entry: [String: Any] = ["ports": MustacheValue.listed(groups[name]!)]
+            MustacheValue.addString("service", name, to: &entry)
+            return entry
+        }
+    }
+
+    /// A context with every optional field filled and every list non-empty: the shape strict
+    /// validation checks templates against, built by the same code that builds real contexts.
+    static let schemaSample = RenderContext(
+        project: "p", root: "/r", instance: "default", manifest: "styxy.yaml",
+        services: [
+            ServiceContext(
+                name: "s", type: "t",
+                ports: [
+                    NamedPortContext(name: "a", port: 1, env: ["A"], compose: ComposeContext(service: "c", target: 2))
+                ],
+                command: "c", shared: false)
+        ])
+
+    static let schema = Shape.infer(schemaSample.mustacheValue)
+}
+
+extension ServiceContext {
+    var mustacheValue: [String: Any] {
+        var value: [String: Any] = [
+            "port": port,
+            "env": MustacheValue.names(env),
+            "ports": MustacheValue.listed(ports.map(\.mustacheValue)),
+            "has_command": command != nil,
+            "compose": compose.map(\.mustacheValue) ?? NSNull(),
+            "has_compose": compose != nil,
+            "shared": shared,
+        ]
+        MustacheValue.addString("name", name, to: &value)
+        MustacheValue.addString("type", type, to: &value)
+        MustacheValue.addString("command", command, to: &value)
+        return value
+    }
+}
+
+extension NamedPortContext {
+    var mustacheValue: [String: Any] {
+        var value: [String: Any] = [
+            "port": port,
+            "env": MustacheValue.names(env),
+            "compose": compose.map(\.mustacheValue) ?? NSNull(),
+            "has_compose": compose != nil,
+        ]
+        MustacheValue.addString("name", name, to: &value)
+        return value
+    }
+}
+
+extension ComposeContext {
+    var mustacheValue: [String: Any] {
+        var value: [String: Any] = ["target": target]
+        MustacheValue.addString("service", service, to: &value)
+        return value
+    }
+}
+
+enum MustacheValue {
+    static let quotedForms: [(suffix: String, quote: @Sendable (String) -> String)] = [
+        ("json", Quoting.json), ("shell", Quoting.shell), ("dotenv", Quoting.dotenv), ("yaml", Quoting.yaml),
+    ]
+
+    static func addString(_ key: String, _ string: String?, to value: inout [String: Any]) {
+        value[key] = string ?? NSNull()
+        for form in quotedForms {
+            value["\(key)_\(form.suffix)"] = string.map(form.quote) ?? NSNull()
+        }
+    }
+
+    /// Variable names as objects (`{{#env}}{{name}}{{^last}}, {{/last}}{{/env}}`), not bare
+    /// strings, so they carry `first`/`last` and quoted forms like every other list.
+    static func names(_ names: [String]) -> [[String: Any]] {
+        listed(names.map { name in
+            var value: [String: Any] = [:]
+            addString("name", name, to: &value)
+            return value
+        })
+    }
+
+    static func listed(_ items: [[String: Any]]) -> [[String: Any]] {
+        items.enumerated().map { index, item in
+            var item = item
+            item["index"] = index
+            item["first"] = index == 0
+            item["last"] = index == items.count - 1
+            return item
+        }
+    }
+}

@@ -1,0 +1,100 @@
+/// Everything a template sees, documented field by field in docs/templates.md. These are plain
+/// values: the engine fills them from the manifest and the leases, and `mustacheValue` turns them
+/// into what swift-mustache renders. Lists are sorted here, so output never depends on the order
+/// a caller happened to build them in.
+public struct RenderContext: Sendable, Equatable {
+    public var project: String
+    /// The canonical absolute project root.
+    public var root: String
+    public var instance: String
+    /// The manifest's path relative to `root`, e.g. `styxy.yaml`.
+    public var manifest: String
+    /// Sorted by name.
+    public var services: [ServiceContext]
+
+    public init(project: String, root: String, instance: String, manifest: String, services: [ServiceContext]) {
+        self.project = project
+        self.root = root
+        self.instance = instance
+        self.manifest = manifest
+        self.services = services.sorted { $0.name < $1.name }
+    }
+
+    /// Every variable name with its port, across all services and named ports, sorted by name.
+    public var variables: [(name: String, port: Int)] {
+        services.flatMap { service in service.ports.flatMap { port in port.env.map { ($0, port.port) } } }
+            .sorted { ($0.0, $0.1) < ($1.0, $1.1) }
+    }
+}
+
+/// One service. A service declared with a single `port:` has exactly one named port, called
+/// `default`, so templates that walk `ports` see every port of every service; `port`, `env` and
+/// `compose` are those of the first port (by name), which for a single-port service is its only one.
+public struct ServiceContext: Sendable, Equatable {
+    public var name: String
+    public var type: String
+    /// Sorted by name; never empty.
+    public var ports: [NamedPortContext]
+    /// The command with its `{{…}}` already expanded (see `expandCommand`), or nil.
+    public var command: String?
+    public var shared: Bool
+
+    /// The name of the only port of a service declared with `port:` rather than `ports:`.
+    public static let defaultPortName = "default"
+
+    /// A single-port service.
+    public init(
+        name: String, type: String, port: Int, env: [String], command: String? = nil,
+        compose: ComposeContext? = nil, shared: Bool = false
+    ) {
+        self.init(
+            name: name, type: type,
+            ports: [NamedPortContext(name: Self.defaultPortName, port: port, env: env, compose: compose)],
+            command: command, shared: shared)
+    }
+
+    /// A service with named ports; `ports` must not be empty.
+    public init(
+        name: String, type: String, ports: [NamedPortContext], command: String? = nil, shared: Bool = false
+    ) {
+        precondition(!ports.isEmpty, "a service has at least one port")
+        self.name = name
+        self.type = type
+        self.ports = ports.sorted { $0.name < $1.name }
+        self.command = command
+        self.shared = shared
+    }
+
+    /// Its only or first port.
+    public var port: Int { ports[0].port }
+    /// The variable names of `port`.
+    public var env: [String] { ports[0].env }
+    /// The Compose mapping of `port`, if any.
+    public var compose: ComposeContext? { ports[0].compose }
+}
+
+public struct NamedPortContext: Sendable, Equatable {
+    public var name: String
+    public var port: Int
+    public var env: [String]
+    /// Where Compose publishes this port, when the manifest says so.
+    public var compose: ComposeContext?
+
+    public init(name: String, port: Int, env: [String], compose: ComposeContext? = nil) {
+        self.name = name
+        self.port = port
+        self.env = env
+        self.compose = compose
+    }
+}
+
+/// A Compose service and the container port a leased host port is published to.
+public struct ComposeContext: Sendable, Equatable {
+    public var service: String
+    public var target: Int
+
+    public init(service: String, target: Int) {
+        self.service = service
+        self.target = target
+    }
+}

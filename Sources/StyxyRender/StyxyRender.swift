@@ -1,1 +1,0 @@
-// StyxyRender: see DESIGN.md; filled in by its own change.
