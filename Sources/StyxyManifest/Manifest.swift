@@ -68,7 +68,12 @@ public struct NamedPort: Sendable {
     public var preferred: Int?
     public var env: [String]
     public var compose: ComposeTarget?
+    /// Where the port's name (or its service's name) is written.
     public var location: SourceLocation
+    /// Where `port:`, `env:` and `compose:` are written, for messages about them.
+    public var preferredLocation: SourceLocation?
+    public var envLocation: SourceLocation?
+    public var composeLocation: SourceLocation?
 }
 
 /// The Compose service and container port a leased host port is published to.

@@ -56,6 +56,8 @@ private struct ManifestBuilder {
     let catalog: Catalog
     let builtinTemplates: Set<String>
     var reader = SchemaReader()
+    /// Every port read, from valid and invalid services alike, so cross-service rules see them all.
+    var declared: [(service: String, named: Bool, port: NamedPort)] = []
 
     init(path: String, root: String, catalog: Catalog, builtinTemplates: Set<String>) {
         self.path = path
@@ -83,7 +85,7 @@ private struct ManifestBuilder {
         }
         var outputs: [Output] = []
         if let node = top["outputs"] { outputs = readOutputs(node) }
-        checkAcrossServices(services)
+        checkAcrossServices()
         return Manifest(path: path, root: root, project: project, services: services.sorted { $0.name < $1.name }, outputs: outputs)
     }
 
@@ -104,7 +106,7 @@ private struct ManifestBuilder {
         let path = "services.\(name)"
         if !Manifest.isValidName(name) {
             let lowered = String(name.lowercased().map { $0 == " " ? "-" : $0 })
-            reader.bag.error("invalid service name '\(name)'", at: key, path: path,
+            reader.bag.error("invalid service name '\(YAMLNode.printable(name))'", at: key, path: path,
                              hint: Manifest.isValidName(lowered) ? "did you mean '\(lowered)'?" :
                                 "use lowercase letters, digits, '-' and '_', starting with a letter, at most 63")
         }
@@ -136,7 +138,8 @@ private struct ManifestBuilder {
             if let kind = TransportKind(rawValue: text) {
                 transport = kind
             } else {
-                reader.bag.error("expected tcp or udp, found '\(text)'", at: protocolNode, path: "\(path).protocol")
+                reader.bag.error("expected tcp or udp, found \(protocolNode.describedKind)", at: protocolNode, path: "\(path).protocol",
+                                 hint: TransportKind(rawValue: text.lowercased()) != nil ? "write it in lowercase: \(text.lowercased())" : nil)
             }
         }
         var command: String? = nil
@@ -154,6 +157,7 @@ private struct ManifestBuilder {
                                       at: key.location, path: path, allowPrivileged: allowPrivileged)
             ports = [port]
         }
+        declared.append(contentsOf: ports.map { (service: name, named: fields["ports"] != nil, port: $0) })
         guard reader.bag.items.count == errorsBefore, let range else { return nil }
         return Service(name: name, type: type?.name, range: range, explicitRange: fields["range"] != nil, typePreferred: type?.preferred.filter(range.contains) ?? [],
                        ports: ports, command: command, shared: shared, transport: transport,
@@ -168,8 +172,10 @@ private struct ManifestBuilder {
             let name = key.scalarText ?? ""
             let portPath = "\(path).\(name)"
             if !Manifest.isValidName(name) || name == NamedPort.defaultName {
-                reader.bag.error("invalid port name '\(name)'", at: key, path: portPath,
-                                 hint: "use lowercase letters, digits, '-' and '_', starting with a letter (not 'default')")
+                let message = name == NamedPort.defaultName ? "'default' is reserved for single-port services; name the port otherwise"
+                    : "invalid port name '\(YAMLNode.printable(name))'"
+                reader.bag.error(message, at: key, path: portPath,
+                                 hint: name == NamedPort.defaultName ? nil : "use lowercase letters, digits, '-' and '_', starting with a letter")
                 continue
             }
             let fields: [String: YAMLNode]
@@ -228,7 +234,9 @@ private struct ManifestBuilder {
             }
             if let service, let target { compose = ComposeTarget(service: service, target: target) }
         }
-        return NamedPort(name: name, preferred: preferred, env: env, compose: compose, location: location)
+        return NamedPort(name: name, preferred: preferred, env: env, compose: compose, location: location,
+                         preferredLocation: fields["port"]?.location, envLocation: fields["env"]?.location,
+                         composeLocation: fields["compose"]?.location)
     }
 
     static func isValidComposeName(_ name: String) -> Bool {
@@ -240,42 +248,44 @@ private struct ManifestBuilder {
     }
 
     /// Rules that need all services at once: unique variables, unique preferences, unique Compose targets.
-    mutating func checkAcrossServices(_ services: [Service]) {
+    mutating func checkAcrossServices() {
         var variables: [String: (String, SourceLocation)] = [:]
         var preferences: [Int: (String, SourceLocation)] = [:]
-        var composeTargets: [ComposeTarget: String] = [:]
+        var composeTargets: [ComposeTarget: (String, SourceLocation)] = [:]
         // Document order, so the second occurrence is the one reported.
-        for service in services.sorted(by: { $0.location < $1.location }) {
-            for port in service.ports {
-                let label = service.hasNamedPorts ? "\(service.name).\(port.name)" : service.name
-                let path = service.hasNamedPorts ? "services.\(service.name).ports.\(port.name)" : "services.\(service.name)"
-                for variable in port.env {
-                    if let (owner, first) = variables[variable], owner != label {
-                        reader.bag.error("variable '\(variable)' is also set by \(owner) (line \(first.line))", at: port.location,
-                                         path: "\(path).env", hint: "give each service its own variable names")
-                    } else {
-                        variables[variable] = (label, port.location)
-                    }
+        for (service, named, port) in declared.sorted(by: { $0.port.location < $1.port.location }) {
+            let label = named ? "\(service).\(port.name)" : service
+            let path = named ? "services.\(service).ports.\(port.name)" : "services.\(service)"
+            let envAt = port.envLocation ?? port.location
+            for variable in port.env {
+                if let (owner, first) = variables[variable], owner != label {
+                    let implicit = port.envLocation == nil ? " (its default name)" : ""
+                    reader.bag.error("variable '\(variable)'\(implicit) is also set by \(owner) (line \(first.line))", at: envAt,
+                                     path: "\(path).env", hint: "give each service its own variable names with `env:`")
+                } else {
+                    variables[variable] = (label, envAt)
                 }
-                if let preferred = port.preferred {
-                    if let (owner, first) = preferences[preferred] {
-                        reader.bag.error("port \(preferred) is also preferred by \(owner) (line \(first.line))", at: port.location,
-                                         path: "\(path).port", hint: "prefer another port, or drop the preference")
-                    } else {
-                        preferences[preferred] = (label, port.location)
-                    }
-                    if catalog.isReserved(preferred) {
-                        reader.bag.error("port \(preferred) is reserved in the configuration", at: port.location, path: "\(path).port",
-                                         hint: catalog.configPath.map { "see \($0)" })
-                    }
+            }
+            if let preferred = port.preferred {
+                let at = port.preferredLocation ?? port.location
+                if let (owner, first) = preferences[preferred] {
+                    reader.bag.error("port \(preferred) is also preferred by \(owner) (line \(first.line))", at: at,
+                                     path: "\(path).port", hint: "prefer another port, or drop the preference")
+                } else {
+                    preferences[preferred] = (label, at)
                 }
-                if let compose = port.compose {
-                    if let owner = composeTargets[compose] {
-                        reader.bag.error("Compose port \(compose.service):\(compose.target) is also published by \(owner)",
-                                         at: port.location, path: "\(path).compose")
-                    } else {
-                        composeTargets[compose] = label
-                    }
+                if catalog.isReserved(preferred) {
+                    reader.bag.error("port \(preferred) is reserved in the configuration", at: at, path: "\(path).port",
+                                     hint: catalog.configPath.map { "see \($0)" })
+                }
+            }
+            if let compose = port.compose {
+                let at = port.composeLocation ?? port.location
+                if let (owner, first) = composeTargets[compose] {
+                    reader.bag.error("Compose port \(compose.service):\(compose.target) is also published by \(owner) (line \(first.line))",
+                                     at: at, path: "\(path).compose", hint: "publish each container port once")
+                } else {
+                    composeTargets[compose] = (label, at)
                 }
             }
         }
@@ -322,6 +332,10 @@ private struct ManifestBuilder {
             return nil
         }
         let resolved = FileIO.join(root, name)
+        if FileIO.isDirectory(resolved) {
+            reader.bag.error("template '\(name)' is a folder, not a file", at: node, path: path)
+            return nil
+        }
         if !FileIO.exists(resolved) {
             reader.bag.error("template file '\(name)' does not exist", at: node, path: path,
                              hint: "paths are relative to the manifest's folder")

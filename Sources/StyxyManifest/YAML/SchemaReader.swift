@@ -45,6 +45,9 @@ struct SchemaReader {
             let name = key.scalarText ?? ""
             if allowed.contains(name) {
                 result[name] = value
+            } else if name == "<<" {
+                bag.error("merge keys (<<) are not supported", at: key, path: join(path, name),
+                          hint: "write the keys out in each mapping")
             } else {
                 bag.error("unknown key '\(name)'", at: key, path: join(path, name),
                           hint: suggestion(for: name, among: allowed) ?? "allowed keys: \(allowed.joined(separator: ", "))")
@@ -64,7 +67,14 @@ struct SchemaReader {
 
     mutating func list(_ node: YAMLNode, path: String) -> [YAMLNode]? {
         guard case .sequence(let items) = node.kind else {
-            bag.error("expected a list, found \(node.describedKind)", at: node, path: path)
+            var hint: String? = nil
+            if let text = node.scalarText {
+                let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+                if parts.count == 2, let low = Self.decimal(String(parts[0])), let high = Self.decimal(String(parts[1])) {
+                    hint = "write a range as [\(low), \(high)]"
+                }
+            }
+            bag.error("expected a list, found \(node.describedKind)", at: node, path: path, hint: hint)
             return nil
         }
         return items
@@ -137,12 +147,14 @@ struct SchemaReader {
     }
 
     static func decimal(_ text: String) -> Int? {
-        let digits = text.hasPrefix("+") ? String(text.dropFirst()) : text
-        guard !digits.isEmpty, digits.count <= 18, digits.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
-            if text.hasPrefix("-"), let positive = decimal(String(text.dropFirst())) { return -positive }
-            return nil
+        var digits = Substring(text)
+        var sign = 1
+        if let first = digits.first, first == "+" || first == "-" {
+            sign = first == "-" ? -1 : 1
+            digits = digits.dropFirst()
         }
-        return Int(digits)
+        guard !digits.isEmpty, digits.count <= 18, digits.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+        return Int(digits).map { $0 * sign }
     }
 
     func join(_ path: String, _ key: String) -> String {
@@ -166,15 +178,20 @@ func editDistance(_ a: String, _ b: String) -> Int {
     let a = Array(a.utf8), b = Array(b.utf8)
     if a.isEmpty { return b.count }
     if b.isEmpty { return a.count }
-    var previous = Array(0...b.count)
+    var beforePrevious = Array(0...b.count)
+    var previous = beforePrevious
     var current = previous
     for i in 1...a.count {
         current[0] = i
         for j in 1...b.count {
             let cost = a[i - 1] == b[j - 1] ? 0 : 1
             current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            // A swap of two neighbours (`rnage`) counts as one edit.
+            if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+                current[j] = min(current[j], beforePrevious[j - 2] + 1)
+            }
         }
-        swap(&previous, &current)
+        (beforePrevious, previous, current) = (previous, current, beforePrevious)
     }
     return previous[b.count]
 }

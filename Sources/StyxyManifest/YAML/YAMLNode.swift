@@ -21,8 +21,25 @@ struct YAMLNode: Sendable {
         case .sequence: return "a list"
         case .scalar(let text, let quoted):
             if !quoted && YAMLNode.nullSpellings.contains(text) { return "null" }
-            return quoted ? "the string \"\(text)\"" : "'\(text)'"
+            let shown = YAMLNode.printable(text)
+            return quoted ? "the string \"\(shown)\"" : "'\(shown)'"
         }
+    }
+
+    /// Text safe to put in a one-line message: control characters escaped, long text cut.
+    static func printable(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars.prefix(80) {
+            switch scalar {
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case "\r": out += "\\r"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7f || (0x80..<0xa0).contains(scalar.value):
+                out += "\\u{\(String(scalar.value, radix: 16))}"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return text.unicodeScalars.count > 80 ? out + "..." : out
     }
 
     static let nullSpellings: Set<String> = ["", "~", "null", "Null", "NULL"]

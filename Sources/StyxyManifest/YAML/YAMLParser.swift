@@ -42,6 +42,9 @@ struct YAMLParser {
             message = "\(String(cString: context)): \(problem)"
         }
         var hint: String? = nil
+        if problem.hasPrefix("mapping values are not allowed") {
+            hint = "a value containing ': ' must be quoted"
+        }
         let offset = Int(mark.index)
         if offset < session.bytes.count, session.bytes[offset] == 0x09 {
             hint = "YAML does not allow tabs for indentation; use spaces"
@@ -52,7 +55,13 @@ struct YAMLParser {
         // libyaml marks are 0-based; people count from 1. Reader errors carry only a byte offset.
         var location = SourceLocation(file: file, line: Int(mark.line) + 1, column: Int(mark.column) + 1)
         if parser.error == YAML_READER_ERROR {
-            location = Self.location(ofByte: Int(parser.problem_offset), in: session.bytes, file: file)
+            var offset = Int(parser.problem_offset)
+            // For a bad trailing byte, point at the character it was meant to complete.
+            if problem.contains("trailing") {
+                while offset > 0, offset <= session.bytes.count, session.bytes[offset - 1] & 0xC0 == 0x80 { offset -= 1 }
+                if offset > 0, offset <= session.bytes.count, session.bytes[offset - 1] >= 0xC0 { offset -= 1 }
+            }
+            location = Self.location(ofByte: offset, in: session.bytes, file: file)
         }
         return Diagnostic(.error, "invalid YAML: \(message)", at: location, hint: hint)
     }
@@ -165,9 +174,12 @@ private struct TreeBuilder {
         case YAML_SCALAR_EVENT:
             let scalar = event.data.scalar
             let value = text(scalar.value, length: Int(scalar.length)) ?? ""
-            let quoted = scalar.style != YAML_PLAIN_SCALAR_STYLE
             let tag = text(scalar.tag)
-            let node = YAMLNode(kind: .scalar(value, quoted: quoted || tag == "tag:yaml.org,2002:str"), location: here, tag: tag)
+            // An explicit tag decides over the quoting: `!!str 8000` is text, `!!int "8000"` a number.
+            var quoted = scalar.style != YAML_PLAIN_SCALAR_STYLE
+            if tag == "tag:yaml.org,2002:str" { quoted = true }
+            if tag == "tag:yaml.org,2002:int" || tag == "tag:yaml.org,2002:bool" { quoted = false }
+            let node = YAMLNode(kind: .scalar(value, quoted: quoted), location: here, tag: tag)
             try attach(node, anchor: text(scalar.anchor))
         case YAML_ALIAS_EVENT:
             let name = text(event.data.alias.anchor) ?? ""
