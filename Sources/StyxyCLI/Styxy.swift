@@ -14,7 +14,7 @@ public struct Styxy: ParsableCommand {
             that no other project holds and that the operating system confirms is free, then writes the \
             files the project's tools read. Shell completions: `styxy --generate-completion-script bash`.
             """,
-        subcommands: [Resolve.self, Run.self, Env.self, Matrix.self, Lease.self, Check.self, Scan.self, Doctor.self, Validate.self, Types.self]
+        subcommands: [Init.self, Resolve.self, Run.self, Env.self, Matrix.self, Lease.self, Check.self, Scan.self, Doctor.self, Validate.self, Types.self]
     )
 
     public init() {}

@@ -33,7 +33,7 @@ extension Styxy {
             var rows: [(instance: String, variables: [(name: String, value: String)])] = []
             for number in 1...instances {
                 let name = "\(prefix)-\(number)"
-                let report = try ResolveFlow(context: context).run(manifest, options: ResolveOptions(instance: name, ttl: ttl), mode: .lease)
+                let report = try ResolveFlow(context: context).run(manifest, options: ResolveOptions(instance: name, ttl: ttl), mode: .lease).report
                 rows.append((name, ResolvedPorts(report: report).variables.filter { !ResolvedPorts.identityNames.contains($0.name) }))
             }
             let out = Terminal.standardOutput

@@ -18,24 +18,38 @@ extension Styxy {
         @OptionGroup var manifestOptions: ManifestOptions
         @OptionGroup var instanceOptions: InstanceOptions
         @OptionGroup var ttlOptions: TTLOptions
-        @Flag(help: "Show what would change; write nothing.") var dryRun = false
+        @Flag(help: "Show what would change, with a diff of each output; write nothing.") var dryRun = false
+        @Flag(help: "Write nothing; exit 1 when an output is stale (for CI and pre-commit hooks).") var check = false
         @Flag(help: "Move leases whose port another process holds to a free port.") var reassign = false
         @Flag(help: "Fail (exit 1) when another process holds a leased port.") var strict = false
         @OptionGroup var output: OutputOptions
 
+        func validate() throws {
+            if dryRun && check { throw ValidationError("--dry-run and --check do not go together") }
+            if check && reassign { throw ValidationError("--check writes nothing, so it cannot --reassign") }
+        }
+
         func run() throws {
             let context = try EngineContext()
             let manifest = try context.loadManifest(manifestOptions.manifest)
-            let options = ResolveOptions(instance: instanceOptions.instance, ttl: try ttlOptions.seconds,
-                                         reassign: reassign, dryRun: dryRun)
-            let resolver = context.resolver()
-            let report = try resolver.resolve(manifest, options: options)
-            if !dryRun { try resolver.settleMoves(manifest, instance: options.instance) }
-            Self.print(report, json: output.json, dryRun: dryRun)
-            if strict && !report.conflicts.isEmpty { throw ExitCode(ExitStatus.conflict.rawValue) }
+            let options = ResolveOptions(instance: instanceOptions.instance, ttl: try ttlOptions.seconds, reassign: reassign)
+            let mode: ResolveFlow.Mode = check ? .check : (dryRun ? .dryRun : .write)
+            let outcome = try ResolveFlow(context: context).run(manifest, options: options, mode: mode)
+            Self.print(outcome, json: output.json, mode: mode)
+            let stale = outcome.outputs.filter(\.isStale)
+            if check && !stale.isEmpty {
+                let err = Terminal.standardError
+                for item in stale {
+                    err.line("\(item.relativePath): stale (would be \(item.status == .created ? "created" : "updated")); run `styxy resolve`")
+                }
+                throw ExitCode(ExitStatus.conflict.rawValue)
+            }
+            if strict && !outcome.report.conflicts.isEmpty { throw ExitCode(ExitStatus.conflict.rawValue) }
         }
 
-        static func print(_ report: ResolveReport, json: Bool, dryRun: Bool) {
+        static func print(_ outcome: ResolveFlow.Outcome, json: Bool, mode: ResolveFlow.Mode) {
+            let report = outcome.report
+            let dryRun = mode == .dryRun || mode == .check
             let out = Terminal.standardOutput
             if json {
                 out.write(JSONValue.object([
@@ -48,6 +62,9 @@ extension Styxy {
                     ("services", .array(report.assignments.map(ReportJSON.assignment))),
                     ("released", .array(report.released.map(\.json))),
                     ("findings", .array(report.findings.map(ReportJSON.finding))),
+                    ("outputs", .array(outcome.outputs.map { item in
+                        .object([("path", .string(item.relativePath)), ("status", .string(item.status.rawValue)), ("stale", .bool(item.isStale))])
+                    })),
                 ]).serialized())
                 return
             }
@@ -64,7 +81,12 @@ extension Styxy {
             for lease in report.released {
                 out.line("released \(lease.key.service)\(lease.key.portName == "default" ? "" : "." + lease.key.portName) (port \(lease.port))")
             }
-            if dryRun { out.line(report.ledgerChanged ? "dry run: the ledger would change; nothing was written" : "dry run: nothing would change") }
+            for item in outcome.outputs where item.status != .unchanged {
+                let verb = dryRun ? "would be \(item.status.rawValue)" : item.status.rawValue
+                out.line("\(item.relativePath): \(verb)")
+                if mode == .dryRun, let diff = item.diff { out.write(diff.hasSuffix("\n") ? diff : diff + "\n") }
+            }
+            if mode == .dryRun { out.line(report.ledgerChanged ? "dry run: the ledger would change; nothing was written" : "dry run: the ledger would not change") }
             let err = Terminal.standardError
             for finding in report.findings {
                 let word = finding.severity == .conflict ? err.styled("conflict:", .bold, .yellow) : err.styled("note:", .bold, .cyan)

@@ -37,7 +37,7 @@ extension Styxy {
             let context = try EngineContext()
             let manifest = try context.loadManifest(manifestOptions.manifest)
             let options = ResolveOptions(instance: instanceOptions.instance, ttl: try ttlOptions.seconds)
-            let report = try ResolveFlow(context: context).run(manifest, options: options, mode: .write)
+            let report = try ResolveFlow(context: context).run(manifest, options: options, mode: .write).report
             let ports = ResolvedPorts(report: report)
             let blocked = ports.foreignHeld
             if !blocked.isEmpty {

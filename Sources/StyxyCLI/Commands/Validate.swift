@@ -13,6 +13,7 @@ extension Styxy {
 
         func run() throws {
             let manifest = try CommandEnvironment().manifestLoader().load(path: manifestOptions.manifest)
+            try OutputPlan.check(manifest)
             let ports = manifest.services.reduce(0) { $0 + $1.ports.count }
             Terminal.standardOutput.line(
                 "\(manifestOptions.manifest): valid: project '\(manifest.project)', \(manifest.services.count) service(s), \(ports) port(s), \(manifest.outputs.count) output(s)"

@@ -1,5 +1,6 @@
 import StyxyCore
 import StyxyManifest
+import StyxyRender
 
 #if canImport(Glibc)
 import Glibc
@@ -11,7 +12,7 @@ struct CommandEnvironment {
     let variables: [String: String]
 
     /// The templates compiled into the binary, by name.
-    static let builtinTemplateNames: Set<String> = ["dotenv", "compose-override", "npm-scripts", "json", "shell"]
+    static let builtinTemplateNames = Set(TemplateStore.builtinNames)
 
     init(variables: [String: String] = CommandEnvironment.processVariables()) {
         self.variables = variables

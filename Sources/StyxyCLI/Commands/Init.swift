@@ -1,0 +1,65 @@
+import ArgumentParser
+import StyxyCore
+import StyxyManifest
+
+extension Styxy {
+    struct Init: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Propose a commented styxy.yaml from the project's package.json, Compose file and Procfile.",
+            discussion: """
+                Scripts that pass a port (--port 3000, -p 3000, PORT=3000), Compose services that publish a \
+                host port, and Procfile processes that use $PORT or a port become services, each with a \
+                comment saying where it was found. An existing styxy.yaml is never replaced. Exit status: \
+                0 written (or printed), 64 no such folder, 65 invalid configuration, 73 styxy.yaml exists or \
+                cannot be written. See docs/init.md.
+                """
+        )
+
+        @Option(help: "The project folder to read and write styxy.yaml in.", completion: .directory)
+        var dir: String = "."
+        @Flag(help: "Print the proposal on standard output and a summary on standard error; write nothing.")
+        var dryRun = false
+        @Flag(help: "Print only the proposal on standard output (for redirecting or piping); write nothing.")
+        var forceStdout = false
+
+        func run() throws {
+            let printOnly = dryRun || forceStdout
+            if !printOnly, let existing = ManifestScaffold.existingManifest(in: dir) {
+                // Refused before reading anything, so the message is the first thing the user sees.
+                throw ManifestScaffold.alreadyExists(existing)
+            }
+            let proposal = try ManifestScaffold.propose(projectDirectory: dir, catalog: CommandEnvironment().catalog())
+            let manifestPath = dir == "." ? ManifestLoader.defaultFileName : FileIO.join(dir, ManifestLoader.defaultFileName)
+            if forceStdout {
+                Terminal.standardOutput.write(proposal.text)
+                return
+            }
+            if dryRun {
+                Terminal.standardOutput.write(proposal.text)
+                let err = Terminal.standardError
+                err.line("dry run: nothing written; \(Self.summary(proposal, path: manifestPath, verb: "would write"))")
+                err.report(proposal.notes.map { Diagnostic(.note, $0) })
+                if ManifestScaffold.existingManifest(in: dir) != nil {
+                    err.line("\(manifestPath) already exists; init never replaces it, so compare by hand (`styxy validate` checks the existing one)")
+                }
+                return
+            }
+            try ManifestScaffold.write(proposal, projectDirectory: dir)
+            let out = Terminal.standardOutput
+            out.line(Self.summary(proposal, path: manifestPath, verb: "wrote"))
+            Terminal.standardError.report(proposal.notes.map { Diagnostic(.note, $0) })
+            let resolve = dir == "." ? "styxy resolve" : "styxy resolve -m \(manifestPath)"
+            out.line(proposal.services.isEmpty
+                ? "next: declare the project's services in \(manifestPath), then run `\(resolve)`"
+                : "next: review \(manifestPath), then run `\(resolve)` to lease the ports and write the outputs it lists")
+        }
+
+        static func summary(_ proposal: ManifestScaffold.Proposal, path: String, verb: String) -> String {
+            if proposal.sources.isEmpty {
+                return "\(verb) \(path): a starting point with one placeholder service (web); nothing here names a port"
+            }
+            let count = proposal.services.count == 1 ? "1 service" : "\(proposal.services.count) services"
+            return "\(verb) \(path): \(count) (\(proposal.services.joined(separator: ", "))) from \(proposal.sources.joined(separator: ", "))"
+        }
+    }
+}
