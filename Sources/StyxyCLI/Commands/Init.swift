@@ -1,6 +1,7 @@
 import ArgumentParser
 import StyxyCore
 import StyxyManifest
+import StyxyRender
 
 extension Styxy {
     struct Init: ParsableCommand {
@@ -29,7 +30,7 @@ extension Styxy {
                 throw ManifestScaffold.alreadyExists(existing)
             }
             let proposal = try ManifestScaffold.propose(projectDirectory: dir, catalog: CommandEnvironment().catalog())
-            let manifestPath = dir == "." ? ManifestLoader.defaultFileName : FileIO.join(dir, ManifestLoader.defaultFileName)
+            let manifestPath = ManifestScaffold.manifestPath(in: dir)
             if forceStdout {
                 Terminal.standardOutput.write(proposal.text)
                 return
@@ -48,7 +49,8 @@ extension Styxy {
             let out = Terminal.standardOutput
             out.line(Self.summary(proposal, path: manifestPath, verb: "wrote"))
             Terminal.standardError.report(proposal.notes.map { Diagnostic(.note, $0) })
-            let resolve = dir == "." ? "styxy resolve" : "styxy resolve -m \(manifestPath)"
+            let plainPath = manifestPath.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || ("0"..."9").contains($0) || "._/-".unicodeScalars.contains($0) }
+            let resolve = dir == "." ? "styxy resolve" : "styxy resolve -m \(plainPath ? manifestPath : Quoting.shell(manifestPath))"
             out.line(proposal.services.isEmpty
                 ? "next: declare the project's services in \(manifestPath), then run `\(resolve)`"
                 : "next: review \(manifestPath), then run `\(resolve)` to lease the ports and write the outputs it lists")
