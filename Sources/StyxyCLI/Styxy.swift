@@ -21,9 +21,25 @@ public struct Styxy: ParsableCommand {
 
     /// Parses the command line, runs the command and exits with the documented status. Styxy's own
     /// failures print `file:line:col: error: ...` lines; usage errors are ArgumentParser's (exit 64).
+    /// The commands that run inside every `npm run dev`, parsed on their own. Building the whole
+    /// command tree reflects over every command and was a quarter of a warm resolve; parsing one
+    /// command type costs a fraction. Anything this cannot parse (help, mistakes) goes through the
+    /// full tree, which prints the proper messages.
+    static func parseDirectly(_ arguments: [String]) -> (any ParsableCommand)? {
+        guard let name = arguments.first else { return nil }
+        let rest = Array(arguments.dropFirst())
+        switch name {
+        case "resolve": return try? Resolve.parse(rest)
+        case "run": return try? Run.parse(rest)
+        case "env": return try? Env.parse(rest)
+        default: return nil
+        }
+    }
+
     public static func runMain(_ arguments: [String]? = nil) -> Never {
         do {
-            var command = try parseAsRoot(arguments)
+            let arguments = arguments ?? Array(CommandLine.arguments.dropFirst())
+            var command = try parseDirectly(arguments) ?? parseAsRoot(arguments)
             try command.run()
             Glibc.exit(0)
         } catch let failure as StyxyFailure {

@@ -14,6 +14,8 @@ struct PortAllocator {
     let catalog: Catalog
     /// Ports held by live leases; grows as this run hands out ports.
     var held: [Int: Lease]
+    /// Ports other services of the same manifest prefer: taken only by their own port.
+    var avoid: Set<Int> = []
     private var ephemeral: ClosedRange<Int>??
 
     init(probe: any PortProbe, snapshot: PortSnapshot, catalog: Catalog, held: [Int: Lease]) {
@@ -55,7 +57,9 @@ struct PortAllocator {
         var refusals = Refusals()
         let transport: TransportProtocol = service.transport == .udp ? .udp : .tcp
         for candidate in candidates(for: service, port: port) {
-            if held[candidate] != nil {
+            if candidate != port.preferred && avoid.contains(candidate) {
+                refusals.leased.append(candidate)
+            } else if held[candidate] != nil {
                 refusals.leased.append(candidate)
             } else if catalog.isReserved(candidate) {
                 refusals.reserved.append(candidate)

@@ -163,7 +163,12 @@ public struct Resolver: Sendable {
         var allocator = PortAllocator(probe: probe, snapshot: snapshot, catalog: catalog, held: state.heldPorts(at: now))
         let expiry = options.ttl.map { now + $0 }
 
-        for (key, service, port) in wanted {
+        // Ports with a preference of their own are placed first, and no other port of this manifest
+        // may take a port one of them prefers, whatever the order of the services.
+        let preferredHere = Set(wanted.compactMap(\.port.preferred))
+        allocator.avoid = preferredHere
+        let ordered = wanted.filter { $0.port.preferred != nil } + wanted.filter { $0.port.preferred == nil }
+        for (key, service, port) in ordered {
             let label = service.hasNamedPorts ? "\(service.name).\(port.name)" : service.name
             if let position = index[key] {
                 var lease = state.leases[position]
@@ -209,6 +214,7 @@ public struct Resolver: Sendable {
                                                      status: .new, previousPort: nil, shared: service.shared, occupant: nil))
             }
         }
+        report.assignments.sort { ($0.service, $0.portName) < ($1.service, $1.portName) }
         return report
     }
 
@@ -218,7 +224,10 @@ public struct Resolver: Sendable {
         let expiryMoved: Bool
         switch (lease.expiresAt, expiry) {
         case (nil, nil): expiryMoved = false
-        case let (old?, new?): expiryMoved = abs(new - old) >= Self.refreshInterval
+        case let (old?, new?):
+            // Short TTLs are renewed more eagerly: never let a lease lose more than a quarter of its life.
+            let slack = min(Self.refreshInterval, max(0, (new - now) / 4))
+            expiryMoved = old <= now || abs(new - old) > slack
         default: expiryMoved = true
         }
         guard stale || expiryMoved || lease.project != project || lease.manifest != manifestPath else { return }

@@ -18,6 +18,9 @@ public struct LinuxPortProbe: PortProbe {
     /// unreadable one throws `FileIOError`, since an empty answer would look like "all ports free".
     public func snapshot(protocols: Set<TransportProtocol>) throws -> PortSnapshot {
         #if os(Linux)
+        if procRoot == "/proc", let entries = Self.diagnosticSnapshot(protocols: protocols) {
+            return PortSnapshot(entries: entries)
+        }
         var entries: [SocketEntry] = []
         for proto in TransportProtocol.allCases where protocols.contains(proto) {
             for (suffix, family) in [("", AddressFamily.ipv4), ("6", .ipv6)] {
@@ -59,6 +62,26 @@ public struct LinuxPortProbe: PortProbe {
     }
 
     #if os(Linux)
+    /// The same tables through netlink `sock_diag` (much cheaper than `/proc`, see `SocketDiag`);
+    /// nil when netlink is unavailable (a sandbox), so `/proc` answers instead. TCP: listeners and
+    /// TIME_WAIT; UDP: every bound socket.
+    private static func diagnosticSnapshot(protocols: Set<TransportProtocol>) -> [SocketEntry]? {
+        var entries: [SocketEntry] = []
+        for proto in TransportProtocol.allCases where protocols.contains(proto) {
+            let states = proto == .tcp ? SocketDiag.listenState | SocketDiag.timeWaitState : SocketDiag.allStates
+            for family in [AddressFamily.ipv4, .ipv6] {
+                do {
+                    entries += try SocketDiag.dump(proto: proto, family: family, states: states)
+                } catch {
+                    // A kernel without IPv6 refuses that family only; anything else means no netlink.
+                    if family == .ipv6 && (error.code == EAFNOSUPPORT || error.code == ENOENT) { continue }
+                    return nil
+                }
+            }
+        }
+        return entries
+    }
+
     /// nil when the address family is not available on this host.
     private static func tryBind(family: Int32, port: UInt16, proto: TransportProtocol) -> BindResult? {
         let type = proto == .tcp ? SOCK_STREAM : SOCK_DGRAM

@@ -100,7 +100,7 @@ enum ProcNetParser {
         }
     }
 
-    private static func format(_ raw: UnsafeRawPointer, family: AddressFamily) -> String? {
+    static func format(_ raw: UnsafeRawPointer, family: AddressFamily) -> String? {
         withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { text -> String? in
             let af = family == .ipv4 ? AF_INET : AF_INET6
             guard inet_ntop(af, raw, text.baseAddress!, socklen_t(text.count)) != nil else { return nil }

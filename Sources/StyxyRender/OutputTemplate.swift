@@ -26,7 +26,21 @@ public struct OutputTemplate: Sendable {
 
     /// The rendered text, byte for byte what the output file should hold.
     public func render(_ context: RenderContext) -> String {
-        compiled.render(context.mustacheValue)
+        render(PreparedContext(context))
+    }
+
+    /// The same, for a context already converted (one conversion serves every output).
+    public func render(_ prepared: PreparedContext) -> String {
+        compiled.render(prepared.value)
+    }
+}
+
+/// A render context converted once into what swift-mustache reads.
+public struct PreparedContext {
+    let value: [String: Any]
+
+    public init(_ context: RenderContext) {
+        value = context.mustacheValue
     }
 }
 

@@ -12,7 +12,11 @@ public enum Quoting {
     /// A single-quoted word for sh, bash and zsh: nothing inside single quotes is special, so the
     /// only character to handle is the single quote itself, closed, escaped and reopened.
     public static func shell(_ string: String) -> String {
-        "'" + string.replacing("'", with: #"'\''"#) + "'"
+        var out = "'"
+        for character in string.unicodeScalars {
+            if character == "'" { out += #"'\''"# } else { out.unicodeScalars.append(character) }
+        }
+        return out + "'"
     }
 
     /// A `.env` value that python-dotenv and Compose's env_file parser both read back exactly.

@@ -56,10 +56,11 @@ struct OutputPlan {
         return try context(for: manifest, instance: report.instance) { service, named in ports["\(service.name)/\(named.name)"] ?? 0 }
     }
 
-    static func render(_ manifest: Manifest, context: RenderContext) throws(StyxyError) -> [PlannedOutput] {
-        try templates(for: manifest).map { output, template in
+    static func render(_ templates: [(output: Output, template: OutputTemplate)], context: RenderContext) -> [PlannedOutput] {
+        let prepared = PreparedContext(context)
+        return templates.map { output, template in
             let builtinDotenv = output.template == .builtin("dotenv")
-            return PlannedOutput(relativePath: path(of: output, instance: context.instance), content: template.render(context),
+            return PlannedOutput(relativePath: path(of: output, instance: context.instance), content: template.render(prepared),
                                  kind: builtinDotenv ? .dotenvBlock : .file)
         }
     }
@@ -70,6 +71,6 @@ struct OutputPlan {
         let context = try context(for: manifest, instance: Lease.defaultInstance) { service, named in
             named.preferred ?? service.range.lowerBound
         }
-        _ = try render(manifest, context: context)
+        _ = render(try templates(for: manifest), context: context)
     }
 }

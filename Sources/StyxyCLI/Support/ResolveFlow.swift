@@ -18,14 +18,14 @@ struct ResolveFlow {
 
     func run(_ manifest: Manifest, options: ResolveOptions, mode: Mode) throws(StyxyError) -> Outcome {
         // Templates and commands are checked before the ledger is touched.
-        _ = try OutputPlan.templates(for: manifest)
+        let templates = mode == .lease ? [] : try OutputPlan.templates(for: manifest)
         let resolver = context.resolver()
         var options = options
         options.dryRun = mode == .dryRun || mode == .check
         let report = try resolver.resolve(manifest, options: options)
         var results: [OutputResult] = []
         if mode != .lease {
-            let planned = try OutputPlan.render(manifest, context: try OutputPlan.context(for: manifest, report: report))
+            let planned = OutputPlan.render(templates, context: try OutputPlan.context(for: manifest, report: report))
             let writerMode: OutputMode = mode == .write ? .write : (mode == .check ? .check : .dryRun)
             results = try OutputWriter(root: manifest.root).apply(planned, mode: writerMode)
         }
