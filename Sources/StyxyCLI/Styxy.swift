@@ -14,6 +14,7 @@ public struct Styxy: ParsableCommand {
             that no other project holds and that the operating system confirms is free, then writes the \
             files the project's tools read. Shell completions: `styxy --generate-completion-script bash`.
             """,
+        version: "0.1.0",
         subcommands: [Init.self, Resolve.self, Run.self, Env.self, Matrix.self, Lease.self, Check.self, Scan.self, Doctor.self, Validate.self, Types.self]
     )
 
@@ -21,17 +22,16 @@ public struct Styxy: ParsableCommand {
 
     /// Parses the command line, runs the command and exits with the documented status. Styxy's own
     /// failures print `file:line:col: error: ...` lines; usage errors are ArgumentParser's (exit 64).
-    /// The commands that run inside every `npm run dev`, parsed on their own. Building the whole
-    /// command tree reflects over every command and was a quarter of a warm resolve; parsing one
-    /// command type costs a fraction. Anything this cannot parse (help, mistakes) goes through the
-    /// full tree, which prints the proper messages.
-    static func parseDirectly(_ arguments: [String]) -> (any ParsableCommand)? {
+    /// The commands that run inside every `npm run dev` skip ArgumentParser when their words are
+    /// plain (see `QuickArguments`); anything else goes through the full command tree, which
+    /// parses the same words and prints the proper help and errors.
+    static func quickCommand(_ arguments: [String]) -> (() throws -> Void)? {
         guard let name = arguments.first else { return nil }
         let rest = Array(arguments.dropFirst())
         switch name {
-        case "resolve": return try? Resolve.parse(rest)
-        case "run": return try? Run.parse(rest)
-        case "env": return try? Env.parse(rest)
+        case "resolve": return Resolve.Settings(quick: rest).map { settings in { try settings.execute() } }
+        case "run": return Run.quick(rest)
+        case "env": return Env.quick(rest)
         default: return nil
         }
     }
@@ -39,8 +39,12 @@ public struct Styxy: ParsableCommand {
     public static func runMain(_ arguments: [String]? = nil) -> Never {
         do {
             let arguments = arguments ?? Array(CommandLine.arguments.dropFirst())
-            var command = try parseDirectly(arguments) ?? parseAsRoot(arguments)
-            try command.run()
+            if let quick = quickCommand(arguments) {
+                try quick()
+            } else {
+                var command = try parseAsRoot(arguments)
+                try command.run()
+            }
             Glibc.exit(0)
         } catch let failure as StyxyFailure {
             Terminal.standardError.report(failure.diagnostics)

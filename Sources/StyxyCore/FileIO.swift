@@ -140,8 +140,9 @@ public struct FileIOError: Error, CustomStringConvertible, Sendable {
 public enum DurableFile {
     /// Replaces `path` with `bytes`. The temp file is `.<name>.tmp-<pid>-<n>` beside the target and is
     /// removed on every failure path, so a failed write leaves the old file as it was.
+    /// `durable: false` skips the fsyncs, for caches whose loss costs nothing.
     public static func replace(
-        _ path: String, with bytes: [UInt8], mode: mode_t = 0o600
+        _ path: String, with bytes: [UInt8], mode: mode_t = 0o600, durable: Bool = true
     ) throws(FileIOError) {
         let folder = FileIO.directory(of: path)
         let temp = FileIO.join(folder, ".\(FileIO.basename(path)).tmp-\(getpid())-\(nextSerial())")
@@ -156,11 +157,11 @@ public enum DurableFile {
             // O_CREAT honours the umask; the mode is a promise, so set it explicitly.
             if fchmod(fd, mode) != 0 { throw FileIOError(path: temp, operation: "chmod", code: errno) }
             try writeAll(fd, bytes, path: temp)
-            if fsync(fd) != 0 { throw FileIOError(path: temp, operation: "fsync", code: errno) }
+            if durable, fsync(fd) != 0 { throw FileIOError(path: temp, operation: "fsync", code: errno) }
         }
         if rename(temp, path) != 0 { throw FileIOError(path: path, operation: "rename onto", code: errno) }
         ok = true
-        syncDirectory(folder)
+        if durable { syncDirectory(folder) }
     }
 
     /// Flushes a folder's entries, so a rename inside it survives a power cut.

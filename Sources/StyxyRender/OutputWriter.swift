@@ -48,6 +48,13 @@ public struct OutputResult: Sendable, Equatable {
     public var diff: String?
 
     public var isStale: Bool { status != .unchanged }
+
+    public init(relativePath: String, path: String, status: Status, diff: String? = nil) {
+        self.relativePath = relativePath
+        self.path = path
+        self.status = status
+        self.diff = diff
+    }
 }
 
 /// Writes a set of outputs all-or-nothing as far as the file system allows: every path is checked,

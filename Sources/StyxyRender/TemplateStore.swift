@@ -13,13 +13,15 @@ public enum TemplateStore {
 
     /// A built-in template, compiled and checked.
     public static func builtin(_ name: String) throws(StyxyError) -> OutputTemplate {
-        guard let source = builtinTemplateSources[name] else {
-            throw StyxyError(
-                .invalidInput, "unknown built-in template '\(name)'",
-                hint: TemplateValidator.suggestion(for: name, among: builtinNames)
-                    ?? "built-in templates: \(builtinNames.joined(separator: ", "))")
-        }
+        guard let source = builtinTemplateSources[name] else { throw unknownBuiltin(name) }
         return try OutputTemplate(source: source, name: name, displayName: "builtin:\(name)", isBuiltin: true)
+    }
+
+    private static func unknownBuiltin(_ name: String) -> StyxyError {
+        StyxyError(
+            .invalidInput, "unknown built-in template '\(name)'",
+            hint: TemplateValidator.suggestion(for: name, among: builtinNames)
+                ?? "built-in templates: \(builtinNames.joined(separator: ", "))")
     }
 
     /// The same rule as the manifest's: a reference holding `/` or `.` is a file path
@@ -32,7 +34,18 @@ public enum TemplateStore {
     /// holding the manifest (absolute paths are taken as they are). Reading a template from outside
     /// the project is allowed: it is only read, and shared templates in a monorepo live there.
     public static func load(reference: String, relativeTo manifestDirectory: String) throws(StyxyError) -> OutputTemplate {
-        guard isPath(reference) else { return try builtin(reference) }
+        let found = try source(reference: reference, relativeTo: manifestDirectory)
+        return try OutputTemplate(source: found.source, name: reference, displayName: found.displayName, isBuiltin: found.isBuiltin)
+    }
+
+    /// A template's text without compiling it: what a cache needs to tell whether it changed.
+    public static func source(
+        reference: String, relativeTo manifestDirectory: String
+    ) throws(StyxyError) -> (source: String, displayName: String, isBuiltin: Bool) {
+        guard isPath(reference) else {
+            guard let source = builtinTemplateSources[reference] else { throw unknownBuiltin(reference) }
+            return (source, "builtin:\(reference)", true)
+        }
         // Shown in messages as the user would type it: `ports.mustache`, not `./ports.mustache`.
         var relative = Substring(reference)
         while relative.hasPrefix("./") { relative = relative.dropFirst(2) }
@@ -51,6 +64,6 @@ public enum TemplateStore {
         guard let source = String(validating: bytes, as: UTF8.self) else {
             throw StyxyError(.invalidInput, "template is not UTF-8 text", file: path)
         }
-        return try OutputTemplate(source: source, name: reference, displayName: path)
+        return (source, path, false)
     }
 }

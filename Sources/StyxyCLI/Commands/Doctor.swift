@@ -60,12 +60,18 @@ extension Styxy {
             if FileIO.exists(home.backupPath) {
                 if (try? ledger.readBackup()) != nil { ok("backup: readable") } else { bad("backup: \(home.backupPath) does not parse") }
             }
-            do {
-                let lock = try LedgerLock.acquire(path: home.lockPath, timeout: 0.2)
-                lock.release()
-                ok("lock: free")
-            } catch {
-                info("lock: busy: \(error.description)")
+            if !FileIO.isDirectory(home.path) {
+                info("state folder: not created yet; the first resolve creates it")
+            } else if !FileIO.exists(home.lockPath) {
+                ok("lock: free (no lock file yet)")
+            } else {
+                do {
+                    let lock = try LedgerLock.acquire(path: home.lockPath, timeout: 0.2)
+                    lock.release()
+                    ok("lock: free")
+                } catch {
+                    info("lock: busy: \(error.description)")
+                }
             }
             // Leases against reality.
             let now = Timestamp.now()

@@ -24,9 +24,23 @@ extension Styxy {
         @Option(help: "dotenv, shell or json.") var format: Format = .dotenv
 
         func run() throws {
+            try Self.execute(CommonSettings(manifest: manifestOptions.manifest, instance: instanceOptions.instance, ttl: ttlOptions.ttl),
+                             format: format)
+        }
+
+        /// `env` without ArgumentParser, for the hot path; nil sends the words to the full parser.
+        static func quick(_ words: [String]) -> (() throws -> Void)? {
+            guard let quick = QuickArguments.parse(words, options: QuickArguments.commonOptions.merging(["--format": "format"]) { a, _ in a },
+                                                   flags: []) else { return nil }
+            let common = CommonSettings(quick)
+            guard common.problem == nil, let format = Format(rawValue: quick.values["format"] ?? Format.dotenv.rawValue) else { return nil }
+            return { try execute(common, format: format) }
+        }
+
+        static func execute(_ common: CommonSettings, format: Format) throws {
             let context = try EngineContext()
-            let manifest = try context.loadManifest(manifestOptions.manifest)
-            let options = ResolveOptions(instance: instanceOptions.instance, ttl: try ttlOptions.seconds)
+            let manifest = try context.loadManifest(common.manifest)
+            let options = ResolveOptions(instance: common.instance, ttl: common.ttlSeconds)
             let report = try ResolveFlow(context: context).run(manifest, options: options, mode: .lease).report
             let variables = ResolvedPorts(report: report).variables
             let out = Terminal.standardOutput

@@ -24,27 +24,65 @@ extension Styxy {
         @Flag(help: "Fail (exit 1) when another process holds a leased port.") var strict = false
         @OptionGroup var output: OutputOptions
 
+        var settings: Settings {
+            Settings(common: CommonSettings(manifest: manifestOptions.manifest, instance: instanceOptions.instance, ttl: ttlOptions.ttl),
+                     dryRun: dryRun, check: check, reassign: reassign, strict: strict, json: output.json)
+        }
+
         func validate() throws {
-            if dryRun && check { throw ValidationError("--dry-run and --check do not go together") }
-            if check && reassign { throw ValidationError("--check writes nothing, so it cannot --reassign") }
+            if let problem = settings.problem { throw ValidationError(problem) }
         }
 
         func run() throws {
-            let context = try EngineContext()
-            let manifest = try context.loadManifest(manifestOptions.manifest)
-            let options = ResolveOptions(instance: instanceOptions.instance, ttl: try ttlOptions.seconds, reassign: reassign)
-            let mode: ResolveFlow.Mode = check ? .check : (dryRun ? .dryRun : .write)
-            let outcome = try ResolveFlow(context: context).run(manifest, options: options, mode: mode)
-            Self.print(outcome, json: output.json, mode: mode)
-            let stale = outcome.outputs.filter(\.isStale)
-            if check && !stale.isEmpty {
-                let err = Terminal.standardError
-                for item in stale {
-                    err.line("\(item.relativePath): stale (would be \(item.status == .created ? "created" : "updated")); run `styxy resolve`")
-                }
-                throw ExitCode(ExitStatus.conflict.rawValue)
+            try settings.execute()
+        }
+
+        /// Everything `resolve` was asked, from ArgumentParser or from `QuickArguments`.
+        struct Settings {
+            var common: CommonSettings
+            var dryRun = false
+            var check = false
+            var reassign = false
+            var strict = false
+            var json = false
+
+            static let flags: Set<String> = ["--dry-run", "--check", "--reassign", "--strict", "--json"]
+
+            init(common: CommonSettings, dryRun: Bool, check: Bool, reassign: Bool, strict: Bool, json: Bool) {
+                (self.common, self.dryRun, self.check, self.reassign, self.strict, self.json) = (common, dryRun, check, reassign, strict, json)
             }
-            if strict && !outcome.report.conflicts.isEmpty { throw ExitCode(ExitStatus.conflict.rawValue) }
+
+            init?(quick words: [String]) {
+                guard let quick = QuickArguments.parse(words, options: QuickArguments.commonOptions, flags: Self.flags) else { return nil }
+                self.init(common: CommonSettings(quick), dryRun: quick.flags.contains("--dry-run"), check: quick.flags.contains("--check"),
+                          reassign: quick.flags.contains("--reassign"), strict: quick.flags.contains("--strict"), json: quick.flags.contains("--json"))
+                if problem != nil { return nil }
+            }
+
+            var problem: String? {
+                if let problem = common.problem { return problem }
+                if dryRun && check { return "--dry-run and --check do not go together" }
+                if check && reassign { return "--check writes nothing, so it cannot --reassign" }
+                return nil
+            }
+
+            func execute() throws {
+                let context = try EngineContext()
+                let manifest = try context.loadManifest(common.manifest)
+                let options = ResolveOptions(instance: common.instance, ttl: common.ttlSeconds, reassign: reassign)
+                let mode: ResolveFlow.Mode = check ? .check : (dryRun ? .dryRun : .write)
+                let outcome = try ResolveFlow(context: context).run(manifest, options: options, mode: mode)
+                Resolve.print(outcome, json: json, mode: mode)
+                let stale = outcome.outputs.filter(\.isStale)
+                if check && !stale.isEmpty {
+                    let err = Terminal.standardError
+                    for item in stale {
+                        err.line("\(item.relativePath): stale (would be \(item.status == .created ? "created" : "updated")); run `styxy resolve`")
+                    }
+                    throw ExitCode(ExitStatus.conflict.rawValue)
+                }
+                if strict && !outcome.report.conflicts.isEmpty { throw ExitCode(ExitStatus.conflict.rawValue) }
+            }
         }
 
         static func print(_ outcome: ResolveFlow.Outcome, json: Bool, mode: ResolveFlow.Mode) {

@@ -34,9 +34,23 @@ extension Styxy {
         }
 
         func run() throws {
+            try Self.execute(CommonSettings(manifest: manifestOptions.manifest, instance: instanceOptions.instance, ttl: ttlOptions.ttl),
+                             command: command)
+        }
+
+        /// `run` without ArgumentParser, for the hot path; nil sends the words to the full parser.
+        static func quick(_ words: [String]) -> (() throws -> Void)? {
+            guard let quick = QuickArguments.parse(words, options: QuickArguments.commonOptions, flags: [], allowTrailing: true),
+                  let command = quick.trailing, !command.isEmpty else { return nil }
+            let common = CommonSettings(quick)
+            guard common.problem == nil else { return nil }
+            return { try execute(common, command: command) }
+        }
+
+        static func execute(_ common: CommonSettings, command: [String]) throws {
             let context = try EngineContext()
-            let manifest = try context.loadManifest(manifestOptions.manifest)
-            let options = ResolveOptions(instance: instanceOptions.instance, ttl: try ttlOptions.seconds)
+            let manifest = try context.loadManifest(common.manifest)
+            let options = ResolveOptions(instance: common.instance, ttl: common.ttlSeconds)
             let report = try ResolveFlow(context: context).run(manifest, options: options, mode: .write).report
             let ports = ResolvedPorts(report: report)
             let blocked = ports.foreignHeld
@@ -51,7 +65,7 @@ extension Styxy {
                 throw ExitCode(ExitStatus.conflict.rawValue)
             }
             for (name, value) in ports.variables { setenv(name, value, 1) }
-            Self.exec(command)
+            exec(command)
         }
 
         /// Replaces this process with `arguments`; returns only by exiting 126 or 127.

@@ -6,7 +6,9 @@ import StyxyManifest
 struct ManifestOptions: ParsableArguments {
     @Option(name: [.customShort("m"), .customLong("manifest")], help: "The manifest to read.",
             completion: .file(extensions: ["yaml", "yml"]))
-    var manifest: String = ManifestLoader.defaultFileName
+    var manifest: String = ManifestOptions.defaultPath
+
+    static let defaultPath = ManifestLoader.defaultFileName
 }
 
 /// `--json`, for commands that report.

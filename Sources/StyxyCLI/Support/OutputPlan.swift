@@ -13,9 +13,18 @@ struct OutputPlan {
         instance == Lease.defaultInstance ? output.path : ".styxy/instances/\(instance)/\(output.path)"
     }
 
-    static func templates(for manifest: Manifest) throws(StyxyError) -> [(output: Output, template: OutputTemplate)] {
+    /// A template's text, read but not compiled.
+    struct Source {
+        var output: Output
+        var reference: String
+        var displayName: String
+        var text: String
+        var isBuiltin: Bool
+    }
+
+    static func sources(for manifest: Manifest) throws(StyxyError) -> [Source] {
         let folder = FileIO.directory(of: manifest.path)
-        var loaded: [(Output, OutputTemplate)] = []
+        var found: [Source] = []
         var problems: [Diagnostic] = []
         for output in manifest.outputs {
             let reference: String
@@ -24,17 +33,35 @@ struct OutputPlan {
             case .file(let written, _): reference = written
             }
             do {
-                loaded.append((output, try TemplateStore.load(reference: reference, relativeTo: folder)))
+                let source = try TemplateStore.source(reference: reference, relativeTo: folder)
+                found.append(Source(output: output, reference: reference, displayName: source.displayName,
+                                    text: source.source, isBuiltin: source.isBuiltin))
             } catch {
                 problems += error.diagnostics
             }
         }
         if !problems.isEmpty { throw StyxyError(.invalidInput, problems) }
-        return loaded
+        return found
     }
 
-    /// The render context: services sorted by name, each port as leased, commands expanded.
-    static func context(for manifest: Manifest, instance: String, port: (Service, NamedPort) -> Int) throws(StyxyError) -> RenderContext {
+    /// Compiles and checks every template, reporting the problems of all of them together.
+    static func compile(_ sources: [Source]) throws(StyxyError) -> [(output: Output, template: OutputTemplate)] {
+        var compiled: [(Output, OutputTemplate)] = []
+        var problems: [Diagnostic] = []
+        for source in sources {
+            do {
+                compiled.append((source.output, try OutputTemplate(source: source.text, name: source.reference,
+                                                                  displayName: source.displayName, isBuiltin: source.isBuiltin)))
+            } catch {
+                problems += error.diagnostics
+            }
+        }
+        if !problems.isEmpty { throw StyxyError(.invalidInput, problems) }
+        return compiled
+    }
+
+    /// The render context: services sorted by name, each port as leased, commands as written.
+    static func context(for manifest: Manifest, instance: String, port: (Service, NamedPort) -> Int) -> RenderContext {
         let services = manifest.services.map { service in
             ServiceContext(
                 name: service.name, type: service.type ?? "",
@@ -44,16 +71,21 @@ struct OutputPlan {
                 },
                 command: service.command, shared: service.shared)
         }
-        let context = RenderContext(project: manifest.project, root: manifest.root, instance: instance,
-                                    manifest: FileIO.basename(manifest.path), services: services)
+        return RenderContext(project: manifest.project, root: manifest.root, instance: instance,
+                             manifest: FileIO.basename(manifest.path), services: services)
+    }
+
+    /// Commands are Mustache templates themselves; expanding them is part of rendering, so a
+    /// cached render skips it.
+    static func expandingCommands(_ context: RenderContext, of manifest: Manifest) throws(StyxyError) -> RenderContext {
         let locations = Dictionary(manifest.services.map { ($0.name, $0.location) }, uniquingKeysWith: { a, _ in a })
         return try context.expandingCommands(locations: locations)
     }
 
-    static func context(for manifest: Manifest, report: ResolveReport) throws(StyxyError) -> RenderContext {
+    static func context(for manifest: Manifest, report: ResolveReport) -> RenderContext {
         var ports: [String: Int] = [:]
         for item in report.assignments { ports["\(item.service)/\(item.portName)"] = item.port }
-        return try context(for: manifest, instance: report.instance) { service, named in ports["\(service.name)/\(named.name)"] ?? 0 }
+        return context(for: manifest, instance: report.instance) { service, named in ports["\(service.name)/\(named.name)"] ?? 0 }
     }
 
     static func render(_ templates: [(output: Output, template: OutputTemplate)], context: RenderContext) -> [PlannedOutput] {
@@ -68,9 +100,9 @@ struct OutputPlan {
     /// Checks templates and commands without leasing: ports stand in as their preference or the
     /// first port of their range. For `validate`.
     static func check(_ manifest: Manifest) throws(StyxyError) {
-        let context = try context(for: manifest, instance: Lease.defaultInstance) { service, named in
+        let context = context(for: manifest, instance: Lease.defaultInstance) { service, named in
             named.preferred ?? service.range.lowerBound
         }
-        _ = render(try templates(for: manifest), context: context)
+        _ = render(try compile(try sources(for: manifest)), context: try expandingCommands(context, of: manifest))
     }
 }

@@ -17,17 +17,35 @@ struct ResolveFlow {
     let context: EngineContext
 
     func run(_ manifest: Manifest, options: ResolveOptions, mode: Mode) throws(StyxyError) -> Outcome {
-        // Templates and commands are checked before the ledger is touched.
-        let templates = mode == .lease ? [] : try OutputPlan.templates(for: manifest)
-        let resolver = context.resolver()
         var options = options
         options.dryRun = mode == .dryRun || mode == .check
+        guard mode != .lease else {
+            let report = try context.resolver().resolve(manifest, options: options)
+            try context.resolver().settleMoves(manifest, instance: options.instance)
+            return Outcome(report: report, outputs: [])
+        }
+        let sources = try OutputPlan.sources(for: manifest)
+        let cache = RenderCache(home: context.home, root: manifest.root, instance: options.instance)
+        let cached = cache.load()
+        let templatesDigest = RenderCache.templatesDigest(sources.map(\.text))
+        // Templates are checked before the ledger is touched, unless these exact sources compiled
+        // before (the cache records that).
+        var compiled = cached?.templates == templatesDigest ? nil : try OutputPlan.compile(sources)
+
+        let resolver = context.resolver()
         let report = try resolver.resolve(manifest, options: options)
-        var results: [OutputResult] = []
-        if mode != .lease {
-            let planned = OutputPlan.render(templates, context: try OutputPlan.context(for: manifest, report: report))
+        let renderContext = OutputPlan.context(for: manifest, report: report)
+        let paths = sources.map { OutputPlan.path(of: $0.output, instance: options.instance) }
+        let key = RenderCache.key(templates: templatesDigest, context: renderContext, paths: paths)
+        let results: [OutputResult]
+        if mode != .dryRun, let cached, cached.key == key, RenderCache.outputsMatch(cached, root: manifest.root) {
+            results = paths.map { OutputResult(relativePath: $0, path: FileIO.join(manifest.root, $0), status: .unchanged) }
+        } else {
+            if compiled == nil { compiled = try OutputPlan.compile(sources) }
+            let planned = OutputPlan.render(compiled ?? [], context: try OutputPlan.expandingCommands(renderContext, of: manifest))
             let writerMode: OutputMode = mode == .write ? .write : (mode == .check ? .check : .dryRun)
             results = try OutputWriter(root: manifest.root).apply(planned, mode: writerMode)
+            if mode == .write { cache.store(templates: templatesDigest, key: key, outputs: paths, root: manifest.root) }
         }
         // Second phase of any move: the outputs now name the new ports, so the old ones can go.
         if !options.dryRun { try resolver.settleMoves(manifest, instance: options.instance) }

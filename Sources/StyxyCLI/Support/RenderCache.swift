@@ -1,0 +1,108 @@
+import StyxyCore
+import StyxyEngine
+import StyxyRender
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What the last successful render of one project instance produced, so a warm resolve can prove
+/// its outputs current without compiling or rendering a template.
+///
+/// The key covers everything rendering reads: this build's render version, every template's
+/// source and the full render context (ports included). On a hit Styxy still reads each output
+/// file and compares its digest with the one recorded after the last write, so a hand edit, a
+/// deleted file or a changed template always falls through to a real render. The file lives in
+/// the state home (`renders/`); losing or corrupting it costs one render, never a wrong output.
+struct RenderCache {
+    /// Bump when the render context or rendering changes in a way template sources do not show.
+    static let renderVersion = "1"
+
+    let path: String
+
+    init(home: StateHome, root: String, instance: String) {
+        var name = Digest()
+        name.add(root)
+        name.add(instance)
+        path = FileIO.join(home.path, "renders/\(name.hex).json")
+    }
+
+    struct Entry: Equatable {
+        var templates: String
+        var key: String
+        var outputs: [(path: String, digest: String)]
+
+        static func == (a: Entry, b: Entry) -> Bool {
+            a.templates == b.templates && a.key == b.key && a.outputs.elementsEqual(b.outputs) { $0 == $1 }
+        }
+    }
+
+    static func templatesDigest(_ sources: [String]) -> String {
+        var digest = Digest()
+        digest.add(renderVersion)
+        for source in sources { digest.add(source) }
+        return digest.hex
+    }
+
+    static func key(templates: String, context: RenderContext, paths: [String]) -> String {
+        var digest = Digest()
+        digest.add(templates)
+        digest.add(contextJSON(context).serialized(compact: true))
+        for path in paths { digest.add(path) }
+        return digest.hex
+    }
+
+    static func contextJSON(_ context: RenderContext) -> JSONValue {
+        .object([
+            ("project", .string(context.project)), ("root", .string(context.root)),
+            ("instance", .string(context.instance)), ("manifest", .string(context.manifest)),
+            ("services", .array(context.services.map { service in
+                .object([
+                    ("name", .string(service.name)), ("type", .string(service.type)),
+                    ("command", .optional(service.command)), ("shared", .bool(service.shared)),
+                    ("ports", .array(service.ports.map { port in
+                        .object([
+                            ("name", .string(port.name)), ("port", .int(port.port)),
+                            ("env", .array(port.env.map(JSONValue.string))),
+                            ("compose", port.compose.map { .array([.string($0.service), .int($0.target)]) } ?? .null),
+                        ])
+                    })),
+                ])
+            })),
+        ])
+    }
+
+    func load() -> Entry? {
+        guard let bytes = try? FileIO.read(path), let json = try? JSONValue.parse(bytes),
+              let templates = json["templates"]?.stringValue, let key = json["key"]?.stringValue,
+              let outputs = json["outputs"]?.arrayValue
+        else { return nil }
+        var pairs: [(String, String)] = []
+        for output in outputs {
+            guard let path = output["path"]?.stringValue, let digest = output["digest"]?.stringValue else { return nil }
+            pairs.append((path, digest))
+        }
+        return Entry(templates: templates, key: key, outputs: pairs)
+    }
+
+    /// True when every recorded output still holds exactly what was last written.
+    static func outputsMatch(_ entry: Entry, root: String) -> Bool {
+        entry.outputs.allSatisfy { output in
+            guard let bytes = try? FileIO.read(FileIO.join(root, output.path)) else { return false }
+            return Digest.of(bytes) == output.digest
+        }
+    }
+
+    /// Records the outputs as they are on disk now. Failures are ignored: the cache is an optimisation.
+    func store(templates: String, key: String, outputs: [String], root: String) {
+        var recorded: [JSONValue] = []
+        for output in outputs {
+            guard let bytes = try? FileIO.read(FileIO.join(root, output)) else { return }
+            recorded.append(.object([("path", .string(output)), ("digest", .string(Digest.of(bytes)))]))
+        }
+        let json = JSONValue.object([("templates", .string(templates)), ("key", .string(key)), ("outputs", .array(recorded))])
+        let folder = FileIO.directory(of: path)
+        if !FileIO.isDirectory(folder) { mkdir(folder, 0o700) }
+        try? DurableFile.replace(path, with: Array(json.serialized(compact: true).utf8), mode: 0o600, durable: false)
+    }
+}

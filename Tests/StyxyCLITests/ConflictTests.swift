@@ -1,0 +1,138 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Leases that someone else takes, and leases that stay put.
+@Suite("Conflicts and stability")
+struct ConflictTests {
+    static func shop(_ block: ClosedRange<Int>) -> String {
+        """
+        services:
+          web:
+            range: [\(block.lowerBound), \(block.upperBound)]
+            port: \(block.lowerBound)
+          api:
+            range: [\(block.lowerBound + 10), \(block.upperBound)]
+        """
+    }
+
+    @Test func portsAreStableAcrossRunsAndWarmRunsWriteNothing() throws {
+        let s = try Sandbox()
+        let block = try PortBlocks.reserve(20)
+        let manifest = try s.project("shop", Self.shop(block))
+        let first = try s.resolve(manifest)
+        #expect(first == ["web.default": block.lowerBound, "api.default": block.lowerBound + 10])
+        let bytes = s.ledgerBytes()
+        for _ in 0..<3 {
+            let again = try s.run(["resolve", "-m", manifest, "--json"])
+            #expect(again.status == 0, "\(again)")
+            #expect(try again.ports() == first)
+            #expect(try again.json()["ledger_changed"] as? Bool == false)
+            let statuses = (try again.json()["services"] as? [[String: Any]] ?? []).compactMap { $0["status"] as? String }
+            #expect(statuses == ["kept", "kept"])
+        }
+        #expect(s.ledgerBytes() == bytes, "a warm run leaves the ledger alone")
+        // Another project asking for the same ports gets others.
+        let other = try s.resolve(try s.project("other", Self.shop(block)))
+        #expect(Set(other.values).isDisjoint(with: Set(first.values)))
+    }
+
+    @Test(arguments: TestListener.ipv6Available ? [TestListener.Address.any4, .loopback6] : [.any4])
+    func aForeignListenerOnALeasedPortIsReportedFailsWithStrictAndMovesWithReassign(address: TestListener.Address) throws {
+        let s = try Sandbox()
+        let block = try PortBlocks.reserve(20)
+        let manifest = try s.project("shop", Self.shop(block))
+        let leased = block.lowerBound
+        #expect(try s.resolve(manifest)["web.default"] == leased)
+        let listener = try TestListener(port: leased, address: address)
+        defer { listener.close() }
+        let pid = Int(getpid())
+
+        let plain = try s.run(["resolve", "-m", manifest])
+        #expect(plain.status == 0, "by default a conflict is reported, not fatal: \(plain)")
+        #expect(plain.stderr.contains("conflict:") && plain.stderr.contains("PID \(pid)") && plain.stderr.contains(String(leased)), "\(plain)")
+        #expect(plain.stderr.contains("next:") && plain.stderr.contains("--reassign"), "\(plain)")
+
+        let json = try s.run(["resolve", "-m", manifest, "--json"])
+        let finding = try #require((try json.json()["findings"] as? [[String: Any]])?.first, "\(json)")
+        #expect(finding["severity"] as? String == "conflict" && finding["port"] as? Int == leased)
+        let web = try #require((try json.json()["services"] as? [[String: Any]])?.first { $0.service == "web" })
+        let heldBy = try #require(web["held_by"] as? [String: Any])
+        #expect(heldBy["class"] as? String == "foreign")
+        #expect((heldBy["holders"] as? [[String: Any]])?.first?["pid"] as? Int == pid)
+
+        let strict = try s.run(["resolve", "-m", manifest, "--strict"])
+        #expect(strict.status == 1, "\(strict)")
+        #expect(strict.stderr.contains("conflict:") && strict.stderr.contains("PID \(pid)"), "\(strict)")
+        #expect(try s.leases().first { $0.service == "web" }?.port == leased, "reporting moves nothing")
+
+        let moved = try s.run(["resolve", "-m", manifest, "--reassign", "--json"])
+        #expect(moved.status == 0, "\(moved)")
+        let entry = try #require((try moved.json()["services"] as? [[String: Any]])?.first { $0.service == "web" })
+        let fresh = try #require(entry["port"] as? Int)
+        #expect(fresh != leased && block.contains(fresh) && fresh != block.lowerBound + 10)
+        #expect(entry["status"] as? String == "moved" && entry["previous_port"] as? Int == leased)
+
+        let lease = try #require(try s.leases().first { $0.service == "web" })
+        #expect(lease.port == fresh)
+        #expect(lease["retired_ports"] == nil, "the move settled once resolve finished: \(lease)")
+        let after = try s.run(["resolve", "-m", manifest, "--strict", "--json"])
+        #expect(after.status == 0, "\(after)")
+        #expect(try after.ports()["web.default"] == fresh)
+    }
+
+    @Test(.enabled(if: Python.path != nil, "needs python3 for a listener in another process"))
+    func aListenerInAnotherProcessIsNamedByItsPid() throws {
+        let s = try Sandbox()
+        let block = try PortBlocks.reserve(20)
+        let manifest = try s.project("shop", Self.shop(block))
+        #expect(try s.resolve(manifest)["web.default"] == block.lowerBound)
+        let child = try s.python(Self.listenScript(port: block.lowerBound, host: "127.0.0.1", ipv6: false), cwd: "/")
+        defer { child.kill(); child.wait(timeout: 5) }
+
+        let check = try s.run(["check", String(block.lowerBound), "--json"])
+        #expect(check.status == 1, "\(check)")
+        let holders = (try check.json()["ports"] as? [[String: Any]])?.first?["holders"] as? [[String: Any]] ?? []
+        #expect(holders.first?["pid"] as? Int == Int(child.pid), "\(holders)")
+        let command = holders.first?["command"] as? String
+        #expect(command?.contains("python") == true, "\(holders)")
+
+        let strict = try s.run(["resolve", "-m", manifest, "--strict"])
+        #expect(strict.status == 1 && strict.stderr.contains("PID \(child.pid)"), "\(strict)")
+    }
+
+    @Test(.enabled(if: Python.path != nil, "needs python3 for a listener in another process"))
+    func aListenerRunningInsideTheProjectIsNotAConflict() throws {
+        let s = try Sandbox()
+        let block = try PortBlocks.reserve(20)
+        let manifest = try s.project("shop", Self.shop(block))
+        #expect(try s.resolve(manifest)["web.default"] == block.lowerBound)
+        let child = try s.python(Self.listenScript(port: block.lowerBound, host: "0.0.0.0", ipv6: false), cwd: s.projectRoot("shop"))
+        defer { child.kill(); child.wait(timeout: 5) }
+
+        let result = try s.run(["resolve", "-m", manifest, "--strict", "--json"])
+        #expect(result.status == 0, "\(result)")
+        #expect((try result.json()["findings"] as? [Any])?.isEmpty == true, "\(result)")
+        let web = try #require((try result.json()["services"] as? [[String: Any]])?.first { $0.service == "web" })
+        let heldBy = try #require(web["held_by"] as? [String: Any], "\(web)")
+        #expect(heldBy["class"] as? String == "this_project")
+        #expect((heldBy["holders"] as? [[String: Any]])?.first?["pid"] as? Int == Int(child.pid))
+        #expect(web["port"] as? Int == block.lowerBound)
+    }
+
+    static func listenScript(port: Int, host: String, ipv6: Bool) -> String {
+        """
+        import socket, time
+        s = socket.socket(socket.AF_INET6 if \(ipv6 ? "True" : "False") else socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if \(ipv6 ? "True" : "False"): s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        s.bind(('\(host)', \(port)))
+        s.listen(8)
+        print('ready', flush=True)
+        time.sleep(120)
+        """
+    }
+}
