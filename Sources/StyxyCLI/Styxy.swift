@@ -15,7 +15,10 @@ public struct Styxy: ParsableCommand {
             files the project's tools read. Shell completions: `styxy --generate-completion-script bash`.
             """,
         version: "0.1.0",
-        subcommands: [Init.self, Resolve.self, Run.self, Env.self, Matrix.self, Lease.self, Check.self, Scan.self, Doctor.self, Validate.self, Types.self]
+        subcommands: [
+            Init.self, Resolve.self, Run.self, Env.self, Matrix.self, Lease.self, Check.self, Scan.self,
+            Doctor.self, Validate.self, Types.self, Template.self,
+        ]
     )
 
     public init() {}
