@@ -5,7 +5,11 @@ let package = Package(
     name: "styxy",
     platforms: [.macOS(.v13)],
     products: [
-        .executable(name: "styxy", targets: ["styxy"])
+        .executable(name: "styxy", targets: ["styxy"]),
+        // For the fuzz package in fuzz/, which builds these with the fuzzer instrumentation.
+        .library(name: "StyxyCore", targets: ["StyxyCore"]),
+        .library(name: "StyxyManifest", targets: ["StyxyManifest"]),
+        .library(name: "StyxyRender", targets: ["StyxyRender"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
