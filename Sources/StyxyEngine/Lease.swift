@@ -38,6 +38,8 @@ public struct Lease: Sendable, Equatable {
     public var createdAt: Int64
     public var refreshedAt: Int64
     public var expiresAt: Int64?
+    /// The TTL it was given, in seconds: every refresh moves `expiresAt` this far ahead.
+    public var ttl: Int64?
     /// Ports this lease moved away from whose outputs may not be rewritten yet. They stay held
     /// until a resolve finishes writing, so a crash mid-move never frees a port a file still names.
     public var retiredPorts: [Int]
@@ -46,7 +48,7 @@ public struct Lease: Sendable, Equatable {
 
     public init(
         key: LeaseKey, project: String, manifest: String, port: Int, transport: String = "tcp",
-        createdAt: Int64, refreshedAt: Int64, expiresAt: Int64? = nil, retiredPorts: [Int] = []
+        createdAt: Int64, refreshedAt: Int64, expiresAt: Int64? = nil, ttl: Int64? = nil, retiredPorts: [Int] = []
     ) {
         self.key = key
         self.project = project
@@ -56,6 +58,7 @@ public struct Lease: Sendable, Equatable {
         self.createdAt = createdAt
         self.refreshedAt = refreshedAt
         self.expiresAt = expiresAt
+        self.ttl = ttl ?? expiresAt.map { $0 - refreshedAt }
         self.retiredPorts = retiredPorts
     }
 
@@ -90,6 +93,7 @@ extension Lease {
             ("created_at", .string(Timestamp.format(createdAt))),
             ("refreshed_at", .string(Timestamp.format(refreshedAt))),
             ("expires_at", expiresAt.map { .string(Timestamp.format($0)) } ?? .null),
+            ("ttl_seconds", ttl.map { .int(Int($0)) } ?? .null),
         ]
         if !retiredPorts.isEmpty { pairs.append(("retired_ports", .array(retiredPorts.map(JSONValue.int)))) }
         return .object(pairs)
@@ -115,10 +119,16 @@ extension Lease {
         default: return .failure(BadField(name: "expires_at"))
         }
         let retired = value["retired_ports"]?.arrayValue?.compactMap(\.intValue) ?? []
+        var ttl: Int64? = nil
+        switch value["ttl_seconds"] {
+        case nil, .null?: break
+        case let number? where (number.intValue ?? 0) > 0: ttl = Int64(number.intValue ?? 0)
+        default: return .failure(BadField(name: "ttl_seconds"))
+        }
         return .success(Lease(
             key: LeaseKey(root: root, service: service, portName: portName, instance: instance),
             project: string("project") ?? "", manifest: string("manifest") ?? "", port: port,
             transport: string("protocol") ?? "tcp", createdAt: created, refreshedAt: refreshed,
-            expiresAt: expires, retiredPorts: retired))
+            expiresAt: expires, ttl: ttl, retiredPorts: retired))
     }
 }

@@ -4,14 +4,27 @@ import StyxyProbe
 
 public struct ResolveOptions: Sendable {
     public var instance: String = Lease.defaultInstance
-    /// Seconds a lease lives without a refresh; nil for no expiry.
-    public var ttl: Int64?
+    public enum TTL: Sendable, Equatable {
+        /// New leases get none; existing ones keep the TTL they were given (a CI job that passed
+        /// `--ttl` once stays temporary when later commands omit it).
+        case keep
+        case set(Int64)
+        /// `--ttl none`: existing leases become permanent.
+        case clear
+    }
+
+    /// Seconds a lease lives without a refresh.
+    public var ttl: TTL
     /// Move leases whose port another project's or a foreign process holds.
     public var reassign = false
     /// Plan only: write nothing, take no lock.
     public var dryRun = false
 
     public init(instance: String = Lease.defaultInstance, ttl: Int64? = nil, reassign: Bool = false, dryRun: Bool = false) {
+        self.init(instance: instance, ttl: ttl.map(TTL.set) ?? .keep, reassign: reassign, dryRun: dryRun)
+    }
+
+    public init(instance: String, ttl: TTL, reassign: Bool = false, dryRun: Bool = false) {
         self.instance = instance
         self.ttl = ttl
         self.reassign = reassign
@@ -161,7 +174,13 @@ public struct Resolver: Sendable {
         let existing = wanted.compactMap { item in index[item.key].map { (state.leases[$0].port, item.service.transport == .udp ? TransportProtocol.udp : .tcp) } }
         let occupants = classifier.occupants(of: existing, root: manifest.root)
         var allocator = PortAllocator(probe: probe, snapshot: snapshot, catalog: catalog, held: state.heldPorts(at: now))
-        let expiry = options.ttl.map { now + $0 }
+        func ttl(of lease: Lease?) -> Int64? {
+            switch options.ttl {
+            case .keep: return lease?.ttl
+            case .set(let seconds): return seconds
+            case .clear: return nil
+            }
+        }
 
         // Ports with a preference of their own are placed first, and no other port of this manifest
         // may take a port one of them prefers, whatever the order of the services.
@@ -197,8 +216,9 @@ public struct Resolver: Sendable {
                     report.findings.append(Finding(severity: .note, service: label, port: lease.port,
                                                    message: "port \(lease.port) has connections in TIME_WAIT; a server that sets SO_REUSEADDR (most do) can bind it now, others within a minute"))
                 }
+                if !service.shared { lease.ttl = ttl(of: lease) }
                 refresh(&lease, project: service.shared ? "" : manifest.project, manifest: manifest, now: now,
-                        expiry: service.shared ? lease.expiresAt : expiry)
+                        expiry: service.shared ? lease.expiresAt : lease.ttl.map { now + $0 })
                 state.leases[position] = lease
                 report.assignments.append(assignment)
             } else {
@@ -206,7 +226,7 @@ public struct Resolver: Sendable {
                 let lease = Lease(key: key, project: service.shared ? "" : manifest.project,
                                   manifest: service.shared ? "" : FileIO.join(manifest.root, FileIO.basename(manifest.path)),
                                   port: chosen, transport: service.transport.rawValue, createdAt: now, refreshedAt: now,
-                                  expiresAt: service.shared ? nil : expiry)
+                                  expiresAt: service.shared ? nil : ttl(of: nil).map { now + $0 }, ttl: service.shared ? nil : ttl(of: nil))
                 allocator.held[chosen] = lease
                 index[key] = state.leases.count
                 state.leases.append(lease)

@@ -69,8 +69,13 @@ struct ExpiryAndPruneTests {
         s.clock.advance(600)
         try s.resolve(ci, ResolveOptions(ttl: 3600))
         #expect(try s.lease(ci, "web")?.expiresAt == s.clock.now + 3600)
-        // Dropping the TTL makes the lease permanent again.
+        // A later resolve without a TTL keeps the lease temporary, renewing it by the same TTL...
+        s.clock.advance(600)
         try s.resolve(ci)
+        #expect(try s.lease(ci, "web")?.expiresAt == s.clock.now + 3600)
+        #expect(try s.lease(ci, "web")?.ttl == 3600)
+        // ...and only `--ttl none` makes it permanent again.
+        try s.resolve(ci, ResolveOptions(instance: "default", ttl: .clear))
         #expect(try s.lease(ci, "web")?.expiresAt == nil)
     }
 

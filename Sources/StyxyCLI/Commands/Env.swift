@@ -37,10 +37,18 @@ extension Styxy {
             return { try execute(common, format: format) }
         }
 
+        /// Ports print bare (`WEB_PORT=3000`, as people write them); anything else is quoted.
+        static func dotenvValue(_ value: String) -> String {
+            let plain = !value.isEmpty && value.utf8.allSatisfy { byte in
+                (0x30...0x39).contains(byte) || (0x41...0x5a).contains(byte) || (0x61...0x7a).contains(byte) || "_./:@+-".utf8.contains(byte)
+            }
+            return plain ? value : Quoting.dotenv(value)
+        }
+
         static func execute(_ common: CommonSettings, format: Format) throws {
             let context = try EngineContext()
             let manifest = try context.loadManifest(common.manifest)
-            let options = ResolveOptions(instance: common.instance, ttl: common.ttlSeconds)
+            let options = ResolveOptions(instance: common.instance, ttl: common.ttlChoice)
             let report = try ResolveFlow(context: context).run(manifest, options: options, mode: .lease).report
             let variables = ResolvedPorts(report: report).variables
             let out = Terminal.standardOutput
@@ -50,7 +58,7 @@ extension Styxy {
             case .shell:
                 for (name, value) in variables { out.line("export \(name)=\(Quoting.shell(value))") }
             case .dotenv:
-                for (name, value) in variables { out.line("\(name)=\(Quoting.dotenv(value))") }
+                for (name, value) in variables { out.line("\(name)=\(Self.dotenvValue(value))") }
             }
         }
     }

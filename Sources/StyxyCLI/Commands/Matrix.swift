@@ -29,7 +29,7 @@ extension Styxy {
         func run() throws {
             let context = try EngineContext()
             let manifest = try context.loadManifest(manifestOptions.manifest)
-            let ttl = ttlOptions.ttl.flatMap(TTLOptions.seconds)
+            let ttl = TTLOptions.choice(ttlOptions.ttl) ?? .keep
             var rows: [(instance: String, variables: [(name: String, value: String)])] = []
             for number in 1...instances {
                 let name = "\(prefix)-\(number)"

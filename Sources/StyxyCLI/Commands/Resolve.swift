@@ -69,7 +69,7 @@ extension Styxy {
             func execute() throws {
                 let context = try EngineContext()
                 let manifest = try context.loadManifest(common.manifest)
-                let options = ResolveOptions(instance: common.instance, ttl: common.ttlSeconds, reassign: reassign)
+                let options = ResolveOptions(instance: common.instance, ttl: common.ttlChoice, reassign: reassign)
                 let mode: ResolveFlow.Mode = check ? .check : (dryRun ? .dryRun : .write)
                 let outcome = try ResolveFlow(context: context).run(manifest, options: options, mode: mode)
                 Resolve.print(outcome, json: json, mode: mode)

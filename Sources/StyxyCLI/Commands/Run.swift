@@ -50,7 +50,7 @@ extension Styxy {
         static func execute(_ common: CommonSettings, command: [String]) throws {
             let context = try EngineContext()
             let manifest = try context.loadManifest(common.manifest)
-            let options = ResolveOptions(instance: common.instance, ttl: common.ttlSeconds)
+            let options = ResolveOptions(instance: common.instance, ttl: common.ttlChoice)
             let report = try ResolveFlow(context: context).run(manifest, options: options, mode: .write).report
             let ports = ResolvedPorts(report: report)
             let blocked = ports.foreignHeld

@@ -26,11 +26,18 @@ struct InstanceOptions: ParsableArguments {
 
 /// `--ttl 2h`: leases that expire unless refreshed.
 struct TTLOptions: ParsableArguments {
-    @Option(help: "Let the leases expire this long after the last resolve (e.g. 30m, 2h, 1d); meant for CI.")
+    @Option(help: "Let the leases expire this long after the last resolve (e.g. 30m, 2h, 1d; meant for CI). Later commands without --ttl keep it; --ttl none makes them permanent.")
     var ttl: String?
 
     func validate() throws {
-        if let ttl, Self.seconds(ttl) == nil { throw ValidationError(Self.invalidMessage(ttl)) }
+        if let ttl, Self.choice(ttl) == nil { throw ValidationError(Self.invalidMessage(ttl)) }
+    }
+
+    /// nil for text that is neither a duration nor `none`.
+    static func choice(_ text: String?) -> ResolveOptions.TTL? {
+        guard let text else { return .keep }
+        if text == "none" { return .clear }
+        return seconds(text).map(ResolveOptions.TTL.set)
     }
 
     static func seconds(_ text: String) -> Int64? {
@@ -39,6 +46,6 @@ struct TTLOptions: ParsableArguments {
     }
 
     static func invalidMessage(_ text: String) -> String {
-        "--ttl takes a duration of at least 1s, such as 90s, 30m, 2h or 1d, found '\(text)'"
+        "--ttl takes a duration of at least 1s, such as 90s, 30m, 2h or 1d, or none; found '\(text)'"
     }
 }

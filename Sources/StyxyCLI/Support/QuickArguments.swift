@@ -1,3 +1,5 @@
+import StyxyEngine
+
 /// A strict little parser for the options of the commands that run inside every `npm run dev`.
 ///
 /// ArgumentParser builds a command's argument set by reflecting over its properties, and each
@@ -71,9 +73,9 @@ struct CommonSettings {
     /// What is wrong with them, in ArgumentParser's words; nil when they are fine.
     var problem: String? {
         if !InstanceOptions.isValid(instance) { return InstanceOptions.invalidMessage(instance) }
-        if let ttl, TTLOptions.seconds(ttl) == nil { return TTLOptions.invalidMessage(ttl) }
+        if let ttl, TTLOptions.choice(ttl) == nil { return TTLOptions.invalidMessage(ttl) }
         return nil
     }
 
-    var ttlSeconds: Int64? { ttl.flatMap(TTLOptions.seconds) }
+    var ttlChoice: ResolveOptions.TTL { TTLOptions.choice(ttl) ?? .keep }
 }
