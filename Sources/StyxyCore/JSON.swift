@@ -97,15 +97,22 @@ extension JSONValue {
         }
     }
 
+    private static let indents = (0..<16).map { "\n" + String(repeating: "  ", count: $0) }
+
     private static func newline(_ out: inout String, _ indent: Int?) {
         guard let indent else { return }
-        out += "\n"
-        out += String(repeating: "  ", count: indent)
+        out += indent < indents.count ? indents[indent] : "\n" + String(repeating: "  ", count: indent)
     }
 
     /// A JSON string literal, quotes included.
     public static func quote(_ s: String, into out: inout String) {
         out += "\""
+        // Most strings need no escape at all (0xE2 starts U+2028 and U+2029, escaped below).
+        if !s.utf8.contains(where: { $0 == 0x22 || $0 == 0x5c || $0 < 0x20 || $0 == 0xE2 }) {
+            out += s
+            out += "\""
+            return
+        }
         for scalar in s.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""

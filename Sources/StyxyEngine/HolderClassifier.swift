@@ -43,8 +43,9 @@ public struct PortOccupant: Sendable, Equatable {
 struct HolderClassifier {
     let probe: any PortProbe
     let snapshot: PortSnapshot
-    /// Roots and names of every project in the ledger, to recognise other Styxy projects.
-    let knownProjects: [(root: String, name: String)]
+    /// Roots and names of every project in the ledger, to recognise other Styxy projects; asked
+    /// only when a leased port has a listener.
+    let knownProjects: () -> [(root: String, name: String)]
 
     func occupants(of ports: [(port: Int, transport: TransportProtocol)], root: String) -> [Int: PortOccupant] {
         let found = PortInspector(probe: probe, snapshot: snapshot).holders(of: ports)
@@ -69,7 +70,7 @@ struct HolderClassifier {
             }
             if Self.isInside(folder, root) {
                 verdicts.append(.thisProject)
-            } else if let other = knownProjects.filter({ Self.isInside(folder, $0.root) }).max(by: { $0.root.count < $1.root.count }) {
+            } else if let other = knownProjects().filter({ Self.isInside(folder, $0.root) }).max(by: { $0.root.count < $1.root.count }) {
                 verdicts.append(.otherProject(name: other.name, root: other.root))
             } else {
                 verdicts.append(.foreign)

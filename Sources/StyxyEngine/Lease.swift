@@ -72,13 +72,9 @@ public struct Lease: Sendable, Equatable {
 
 // MARK: - JSON
 
-/// The first missing or invalid field of a ledger entry.
-struct BadField: Error {
-    var name: String
-}
 
 extension Lease {
-    /// The shape of `lease ls --json` and of the ledger (documented in docs/json.md).
+    /// The shape of `lease ls --json` (documented in docs/json.md).
     public var json: JSONValue {
         var pairs: [(String, JSONValue)] = [
             ("project", .string(project)),
@@ -97,38 +93,5 @@ extension Lease {
         ]
         if !retiredPorts.isEmpty { pairs.append(("retired_ports", .array(retiredPorts.map(JSONValue.int)))) }
         return .object(pairs)
-    }
-
-    /// Reads one ledger entry; nil names the first field that is missing or wrong.
-    static func decode(_ value: JSONValue) -> Result<Lease, BadField> {
-        func string(_ key: String) -> String? { value[key]?.stringValue }
-        func time(_ key: String) -> Int64? { string(key).flatMap(Timestamp.parse) }
-        guard let root = string("root") else { return .failure(BadField(name: "root")) }
-        guard let service = string("service") else { return .failure(BadField(name: "service")) }
-        guard let portName = string("port_name") else { return .failure(BadField(name: "port_name")) }
-        guard let instance = string("instance") else { return .failure(BadField(name: "instance")) }
-        guard let port = value["port"]?.intValue, (1...65535).contains(port) else { return .failure(BadField(name: "port")) }
-        guard let created = time("created_at") else { return .failure(BadField(name: "created_at")) }
-        guard let refreshed = time("refreshed_at") else { return .failure(BadField(name: "refreshed_at")) }
-        var expires: Int64? = nil
-        switch value["expires_at"] {
-        case nil, .null?: break
-        case .string(let text)?:
-            guard let parsed = Timestamp.parse(text) else { return .failure(BadField(name: "expires_at")) }
-            expires = parsed
-        default: return .failure(BadField(name: "expires_at"))
-        }
-        let retired = value["retired_ports"]?.arrayValue?.compactMap(\.intValue) ?? []
-        var ttl: Int64? = nil
-        switch value["ttl_seconds"] {
-        case nil, .null?: break
-        case let number? where (number.intValue ?? 0) > 0: ttl = Int64(number.intValue ?? 0)
-        default: return .failure(BadField(name: "ttl_seconds"))
-        }
-        return .success(Lease(
-            key: LeaseKey(root: root, service: service, portName: portName, instance: instance),
-            project: string("project") ?? "", manifest: string("manifest") ?? "", port: port,
-            transport: string("protocol") ?? "tcp", createdAt: created, refreshedAt: refreshed,
-            expiresAt: expires, ttl: ttl, retiredPorts: retired))
     }
 }

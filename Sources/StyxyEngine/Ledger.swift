@@ -16,6 +16,11 @@ public struct LedgerState: Sendable, Equatable {
         self.leases = leases
     }
 
+    /// Only the leases of `root` and the shared ones.
+    func focused(on root: String) -> LedgerState {
+        LedgerState(generation: generation, leases: leases.filter { $0.key.root == root || $0.isShared })
+    }
+
     public func lease(for key: LeaseKey) -> Lease? {
         leases.first { $0.key == key }
     }
@@ -29,14 +34,6 @@ public struct LedgerState: Sendable, Equatable {
         return result
     }
 
-    var json: JSONValue {
-        .object([
-            ("format", .string("styxy-ledger")),
-            ("schema_version", .int(Self.schemaVersion)),
-            ("generation", .int(generation)),
-            ("leases", .array(leases.sorted { $0.key < $1.key }.map(\.json))),
-        ])
-    }
 }
 
 /// The ledger file: read without a lock (a rename makes every version whole), written only under
@@ -55,7 +52,13 @@ public struct Ledger: Sendable {
         try Self.decode(path: home.ledgerPath)
     }
 
-    static func decode(path: String) throws(StyxyError) -> LedgerState {
+    /// The leases of one project root and the shared ones; the rest of the file is checked but
+    /// not kept, which is what a warm resolve of a big ledger spends its time on.
+    public func read(focus root: String) throws(StyxyError) -> LedgerState {
+        try Self.decode(path: home.ledgerPath, focus: root)
+    }
+
+    static func decode(path: String, focus: String? = nil) throws(StyxyError) -> LedgerState {
         let bytes: [UInt8]?
         do {
             bytes = try FileIO.read(path)
@@ -63,43 +66,22 @@ public struct Ledger: Sendable {
             throw StyxyError(.ledgerIO, "cannot read the ledger: \(FileIO.errorText(error.code))", file: path)
         }
         guard let bytes else { return LedgerState() }
-        return try decode(bytes, path: path)
+        return try decode(bytes, path: path, focus: focus)
     }
 
-    static func decode(_ bytes: [UInt8], path: String) throws(StyxyError) -> LedgerState {
-        func corrupt(_ what: String) -> StyxyError {
-            StyxyError(.ledgerIO, "the ledger is damaged (\(what)); it was left untouched", file: path,
-                       hint: "run `styxy doctor --repair` to restore the last good generation")
-        }
-        let document: JSONValue
+    static func decode(_ bytes: [UInt8], path: String, focus: String? = nil) throws(StyxyError) -> LedgerState {
         do {
-            document = try JSONValue.parse(bytes)
+            return try LedgerCodec.decode(bytes, focus: focus)
         } catch {
-            throw corrupt("not valid JSON: \(error)")
-        }
-        guard document["format"]?.stringValue == "styxy-ledger", let version = document["schema_version"]?.intValue else {
-            throw corrupt("not a Styxy ledger")
-        }
-        if version > LedgerState.schemaVersion {
-            throw StyxyError(.ledgerIO, "the ledger was written by a newer Styxy (schema \(version); this one reads \(LedgerState.schemaVersion)); it was left untouched",
-                             file: path, hint: "upgrade styxy, or run `styxy doctor --repair` to restore the last generation this version can read")
-        }
-        guard let generation = document["generation"]?.intValue, let entries = document["leases"]?.arrayValue else {
-            throw corrupt("missing generation or leases")
-        }
-        var leases: [Lease] = []
-        leases.reserveCapacity(entries.count)
-        var keys = Set<LeaseKey>()
-        for (index, entry) in entries.enumerated() {
-            switch Lease.decode(entry) {
-            case .success(let lease):
-                guard keys.insert(lease.key).inserted else { throw corrupt("lease \(index) repeats a key") }
-                leases.append(lease)
-            case .failure(let field):
-                throw corrupt("lease \(index) has a missing or invalid '\(field.name)'")
+            switch error {
+            case .newer(let version):
+                throw StyxyError(.ledgerIO, "the ledger was written by a newer Styxy (schema \(version); this one reads \(LedgerState.schemaVersion)); it was left untouched",
+                                 file: path, hint: "upgrade styxy, or run `styxy doctor --repair` to restore the last generation this version can read")
+            case .damaged(let what):
+                throw StyxyError(.ledgerIO, "the ledger is damaged (\(what)); it was left untouched", file: path,
+                                 hint: "run `styxy doctor --repair` to restore the last good generation")
             }
         }
-        return LedgerState(generation: generation, leases: leases)
     }
 
     /// Replaces the ledger with `state` (generation bumped). Call only while holding the lock.
@@ -107,7 +89,7 @@ public struct Ledger: Sendable {
         precondition(lock.isHeld, "the ledger is written only under its lock")
         var next = state
         next.generation += 1
-        let bytes = Array(next.json.serialized().utf8)
+        let bytes = LedgerCodec.encode(next)
         removeStrayTemporaryFiles()
         do {
             // The current ledger becomes the backup by a hard link, so it is never copied or torn.
@@ -175,7 +157,7 @@ extension Ledger {
         DurableFile.syncDirectory(home.path)
         if let backup = try? Self.decode(path: home.backupPath), FileIO.exists(home.backupPath) {
             do {
-                try DurableFile.replace(home.ledgerPath, with: Array(backup.json.serialized().utf8), mode: 0o600)
+                try DurableFile.replace(home.ledgerPath, with: LedgerCodec.encode(backup), mode: 0o600)
             } catch {
                 throw StyxyError(.ledgerIO, "cannot restore the backup: \(error)", file: home.ledgerPath)
             }

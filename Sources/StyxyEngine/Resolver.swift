@@ -69,6 +69,8 @@ public struct ResolveReport: Sendable {
     public var findings: [Finding]
     /// True when the ledger changed (or, in a dry run, would change).
     public var ledgerChanged: Bool
+    /// True when some lease still keeps a port it moved away from (see `settleMoves`).
+    public var pendingMoves = false
 
     public var conflicts: [Finding] { findings.filter { $0.severity == .conflict } }
 }
@@ -99,14 +101,21 @@ public struct Resolver: Sendable {
     public func resolve(_ manifest: Manifest, options: ResolveOptions) throws(StyxyError) -> ResolveReport {
         try ledger.home.prepare(create: false)
         let snapshot = try takeSnapshot(for: manifest)
-        let current = try ledger.read()
-        var draft = current
-        var report = try plan(manifest, state: &draft, snapshot: snapshot, options: options)
-        report.ledgerChanged = draft != current
+        // A first, lock-free look at only this project's leases decides whether anything changes;
+        // the rest of the ledger is read only if a port must be chosen or a holder classified.
+        var draft = try ledger.read(focus: manifest.root)
+        var everyone: [Lease]?
+        let report = try plan(manifest, state: &draft, snapshot: snapshot, options: options) { () throws(StyxyError) -> [Lease] in
+            if let everyone { return everyone }
+            let all = try ledger.read().leases
+            everyone = all
+            return all
+        }
         if !report.ledgerChanged || options.dryRun { return report }
-        // Something changes: plan again on the state read under the lock, so no update is lost.
+        // Something changes: plan again on the whole state read under the lock, so no update is lost.
         return try ledger.update(timeout: lockTimeout) { (state: inout LedgerState) throws(StyxyError) -> ResolveReport in
-            var locked = try plan(manifest, state: &state, snapshot: snapshot, options: options)
+            let all = state.leases
+            var locked = try plan(manifest, state: &state, snapshot: snapshot, options: options) { () throws(StyxyError) -> [Lease] in all }
             locked.ledgerChanged = true
             return locked
         }
@@ -115,7 +124,7 @@ public struct Resolver: Sendable {
     /// The second phase of a move: once outputs name the new ports, the old ones are let go.
     public func settleMoves(_ manifest: Manifest, instance: String) throws(StyxyError) {
         let keys = Set(Self.wantedKeys(manifest, instance: instance).map(\.key))
-        guard try ledger.read().leases.contains(where: { keys.contains($0.key) && !$0.retiredPorts.isEmpty }) else { return }
+        guard try ledger.read(focus: manifest.root).leases.contains(where: { keys.contains($0.key) && !$0.retiredPorts.isEmpty }) else { return }
         try ledger.update(timeout: lockTimeout) { (state: inout LedgerState) throws(StyxyError) in
             for index in state.leases.indices where keys.contains(state.leases[index].key) {
                 state.leases[index].retiredPorts = []
@@ -144,36 +153,65 @@ public struct Resolver: Sendable {
         }
     }
 
-    /// Changes `state` to what the manifest needs; pure but for the probe's bind tests.
-    func plan(_ manifest: Manifest, state: inout LedgerState, snapshot: PortSnapshot, options: ResolveOptions) throws(StyxyError) -> ResolveReport {
+    /// Changes `state` to what the manifest needs; pure but for the probe's bind tests. Only this
+    /// project's and shared leases are looked at one by one; the rest of a large ledger is touched
+    /// once (for expiry) and indexed only when a new port must be chosen.
+    ///
+    /// `state` may hold only this project's and the shared leases (the lock-free first look);
+    /// `everyone` gives every lease, for choosing ports and recognising other projects.
+    func plan(
+        _ manifest: Manifest, state: inout LedgerState, snapshot: PortSnapshot, options: ResolveOptions,
+        everyone: () throws(StyxyError) -> [Lease]
+    ) throws(StyxyError) -> ResolveReport {
         let now = clock()
         let wanted = Self.wantedKeys(manifest, instance: options.instance)
         let wantedKeys = Set(wanted.map(\.key))
         var report = ResolveReport(project: manifest.project, root: manifest.root, instance: options.instance,
                                    assignments: [], released: [], findings: [], ledgerChanged: false)
+        var changed = false
 
         // Release what the manifest dropped; drop others' expired leases while we are here.
         var kept: [Lease] = []
+        kept.reserveCapacity(state.leases.count)
+        var index: [LeaseKey: Int] = [:]
         for lease in state.leases {
-            let ours = lease.key.root == manifest.root && lease.key.instance == options.instance
-            if ours && !wantedKeys.contains(lease.key) {
+            let relevant = lease.isShared || lease.key.root == manifest.root
+            if relevant && wantedKeys.contains(lease.key) {
+                index[lease.key] = kept.count
+                kept.append(lease)
+            } else if relevant && lease.key.root == manifest.root && lease.key.instance == options.instance {
                 report.released.append(lease)
-            } else if !wantedKeys.contains(lease.key) && lease.isExpired(at: now) {
-                continue
+                changed = true
+            } else if lease.isExpired(at: now) {
+                changed = true
             } else {
                 kept.append(lease)
             }
         }
         state.leases = kept
 
-        var index: [LeaseKey: Int] = [:]
-        for (position, lease) in state.leases.enumerated() { index[lease.key] = position }
-        let projects = Dictionary(state.leases.filter { !$0.isShared }.map { ($0.key.root, $0.project) }, uniquingKeysWith: { a, _ in a })
-            .map { (root: $0.key, name: $0.value) }
-        let classifier = HolderClassifier(probe: probe, snapshot: snapshot, knownProjects: projects)
         let existing = wanted.compactMap { item in index[item.key].map { (state.leases[$0].port, item.service.transport == .udp ? TransportProtocol.udp : .tcp) } }
+        let known: [(root: String, name: String)]
+        if existing.contains(where: { snapshot.isListening(UInt16($0.0), proto: $0.1) }) {
+            known = Dictionary(try everyone().filter { !$0.isShared }.map { ($0.key.root, $0.project) }, uniquingKeysWith: { a, _ in a })
+                .map { (root: $0.key, name: $0.value) }
+        } else {
+            known = []
+        }
+        let classifier = HolderClassifier(probe: probe, snapshot: snapshot) { known }
         let occupants = classifier.occupants(of: existing, root: manifest.root)
-        var allocator = PortAllocator(probe: probe, snapshot: snapshot, catalog: catalog, held: state.heldPorts(at: now))
+        var allocator: PortAllocator?
+        func allocate(_ key: LeaseKey, _ service: Service, _ port: NamedPort, freeing held: Lease? = nil) throws(StyxyError) -> Int {
+            if allocator == nil {
+                var held = LedgerState(leases: try everyone()).heldPorts(at: now)
+                for lease in state.leases where !lease.isExpired(at: now) { for port in lease.heldPorts { held[port] = lease } }
+                allocator = PortAllocator(probe: probe, snapshot: snapshot, catalog: catalog, held: held)
+                // Ports with a preference of their own are placed first, and no other port of this
+                // manifest may take a port one of them prefers, whatever the order of the services.
+                allocator?.avoid = Set(wanted.compactMap(\.port.preferred))
+            }
+            return try allocator!.allocate(for: key, service: service, port: port)
+        }
         func ttl(of lease: Lease?) -> Int64? {
             switch options.ttl {
             case .keep: return lease?.ttl
@@ -182,10 +220,6 @@ public struct Resolver: Sendable {
             }
         }
 
-        // Ports with a preference of their own are placed first, and no other port of this manifest
-        // may take a port one of them prefers, whatever the order of the services.
-        let preferredHere = Set(wanted.compactMap(\.port.preferred))
-        allocator.avoid = preferredHere
         let ordered = wanted.filter { $0.port.preferred != nil } + wanted.filter { $0.port.preferred == nil }
         for (key, service, port) in ordered {
             let label = service.hasNamedPorts ? "\(service.name).\(port.name)" : service.name
@@ -195,17 +229,17 @@ public struct Resolver: Sendable {
                                             status: .kept, previousPort: nil, shared: service.shared, occupant: occupants[lease.port])
                 if let occupant = occupants[lease.port], !service.shared, occupant.holderClass != .thisProject {
                     if options.reassign {
-                        allocator.held[lease.port] = lease
-                        let fresh = try allocator.allocate(for: key, service: service, port: port)
+                        let fresh = try allocate(key, service, port)
                         report.findings.append(Finding(severity: .note, service: label, port: lease.port,
                                                        message: "port \(lease.port) is held by \(occupant.description) (\(occupant.holderClass.label)); moved \(label) to \(fresh)"))
                         lease.retiredPorts.append(lease.port)
                         lease.port = fresh
-                        allocator.held[fresh] = lease
+                        allocator?.held[fresh] = lease
                         assignment.previousPort = assignment.port
                         assignment.port = fresh
                         assignment.status = .moved
                         assignment.occupant = nil
+                        changed = true
                     } else {
                         report.findings.append(conflict(label: label, port: lease.port, occupant: occupant))
                     }
@@ -217,28 +251,35 @@ public struct Resolver: Sendable {
                                                    message: "port \(lease.port) has connections in TIME_WAIT; a server that sets SO_REUSEADDR (most do) can bind it now, others within a minute"))
                 }
                 if !service.shared { lease.ttl = ttl(of: lease) }
-                refresh(&lease, project: service.shared ? "" : manifest.project, manifest: manifest, now: now,
-                        expiry: service.shared ? lease.expiresAt : lease.ttl.map { now + $0 })
+                if refresh(&lease, project: service.shared ? "" : manifest.project, manifest: manifest, now: now,
+                           expiry: service.shared ? lease.expiresAt : lease.ttl.map { now + $0 }) {
+                    changed = true
+                }
+                if lease != state.leases[position] { changed = true }
                 state.leases[position] = lease
                 report.assignments.append(assignment)
             } else {
-                let chosen = try allocator.allocate(for: key, service: service, port: port)
+                let chosen = try allocate(key, service, port)
                 let lease = Lease(key: key, project: service.shared ? "" : manifest.project,
                                   manifest: service.shared ? "" : FileIO.join(manifest.root, FileIO.basename(manifest.path)),
                                   port: chosen, transport: service.transport.rawValue, createdAt: now, refreshedAt: now,
                                   expiresAt: service.shared ? nil : ttl(of: nil).map { now + $0 }, ttl: service.shared ? nil : ttl(of: nil))
-                allocator.held[chosen] = lease
+                allocator?.held[chosen] = lease
                 index[key] = state.leases.count
                 state.leases.append(lease)
                 report.assignments.append(Assignment(service: service.name, portName: port.name, env: port.env, port: chosen,
                                                      status: .new, previousPort: nil, shared: service.shared, occupant: nil))
+                changed = true
             }
         }
         report.assignments.sort { ($0.service, $0.portName) < ($1.service, $1.portName) }
+        report.ledgerChanged = changed
+        report.pendingMoves = wanted.contains { index[$0.key].map { !state.leases[$0].retiredPorts.isEmpty } ?? false }
         return report
     }
 
-    private func refresh(_ lease: inout Lease, project: String, manifest: Manifest, now: Int64, expiry: Int64?) {
+    /// Renews `lease` when due; true when it changed.
+    private func refresh(_ lease: inout Lease, project: String, manifest: Manifest, now: Int64, expiry: Int64?) -> Bool {
         let manifestPath = lease.isShared ? lease.manifest : FileIO.join(manifest.root, FileIO.basename(manifest.path))
         let stale = now - lease.refreshedAt >= Self.refreshInterval
         let expiryMoved: Bool
@@ -250,11 +291,12 @@ public struct Resolver: Sendable {
             expiryMoved = old <= now || abs(new - old) > slack
         default: expiryMoved = true
         }
-        guard stale || expiryMoved || lease.project != project || lease.manifest != manifestPath else { return }
+        guard stale || expiryMoved || lease.project != project || lease.manifest != manifestPath else { return false }
         lease.refreshedAt = now
         lease.expiresAt = expiry
         lease.project = project
         lease.manifest = manifestPath
+        return true
     }
 
     private func conflict(label: String, port: Int, occupant: PortOccupant) -> Finding {

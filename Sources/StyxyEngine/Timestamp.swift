@@ -3,47 +3,80 @@ import Glibc
 #endif
 
 /// Seconds since the epoch, shown as RFC 3339 UTC (`2026-11-29T05:46:50Z`).
+///
+/// Conversions are plain calendar arithmetic (proleptic Gregorian, days counted from 1970-01-01)
+/// rather than `gmtime`/`timegm`: `lease ls` formats three times per lease, and libc's versions
+/// consult the time zone machinery on every call.
 public enum Timestamp {
     public static func now() -> Int64 {
         Int64(time(nil))
     }
 
     public static func format(_ seconds: Int64) -> String {
-        var value = time_t(seconds)
-        var parts = tm()
-        gmtime_r(&value, &parts)
-        func pad(_ n: Int32, _ width: Int = 2) -> String {
-            let text = String(n)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
+        let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
+        let rest = seconds - days * 86400
+        let (year, month, day) = civil(fromDays: days)
+        var bytes = [UInt8](repeating: 0, count: 20)
+        func put(_ value: Int64, at offset: Int, width: Int) {
+            var value = value
+            for index in stride(from: offset + width - 1, through: offset, by: -1) {
+                bytes[index] = UInt8(0x30 + value % 10)
+                value /= 10
+            }
         }
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1))-\(pad(parts.tm_mday))T\(pad(parts.tm_hour)):\(pad(parts.tm_min)):\(pad(parts.tm_sec))Z"
+        put(year, at: 0, width: 4)
+        put(month, at: 5, width: 2)
+        put(day, at: 8, width: 2)
+        put(rest / 3600, at: 11, width: 2)
+        put(rest / 60 % 60, at: 14, width: 2)
+        put(rest % 60, at: 17, width: 2)
+        bytes[4] = 0x2d; bytes[7] = 0x2d; bytes[10] = 0x54; bytes[13] = 0x3a; bytes[16] = 0x3a; bytes[19] = 0x5a
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Parses exactly the form `format` writes; nil for anything else.
     public static func parse(_ text: String) -> Int64? {
-        let bytes = Array(text.utf8)
-        guard bytes.count == 20, bytes[4] == 0x2d, bytes[7] == 0x2d, bytes[10] == 0x54, bytes[13] == 0x3a,
-              bytes[16] == 0x3a, bytes[19] == 0x5a
-        else { return nil }
-        func number(_ from: Int, _ count: Int) -> Int32? {
-            var value: Int32 = 0
-            for byte in bytes[from..<from + count] {
-                guard byte >= 0x30, byte <= 0x39 else { return nil }
-                value = value * 10 + Int32(byte - 0x30)
+        var text = text
+        return text.withUTF8 { bytes -> Int64? in
+            guard bytes.count == 20, bytes[4] == 0x2d, bytes[7] == 0x2d, bytes[10] == 0x54, bytes[13] == 0x3a,
+                  bytes[16] == 0x3a, bytes[19] == 0x5a
+            else { return nil }
+            func number(_ from: Int, _ count: Int) -> Int64? {
+                var value: Int64 = 0
+                for index in from..<from + count {
+                    let byte = bytes[index]
+                    guard byte >= 0x30, byte <= 0x39 else { return nil }
+                    value = value * 10 + Int64(byte - 0x30)
+                }
+                return value
             }
-            return value
+            guard let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
+                  let hour = number(11, 2), let minute = number(14, 2), let second = number(17, 2),
+                  (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 60
+            else { return nil }
+            return days(fromCivil: year, month, day) * 86400 + hour * 3600 + minute * 60 + second
         }
-        guard let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
-              let hour = number(11, 2), let minute = number(14, 2), let second = number(17, 2),
-              (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
-        else { return nil }
-        var parts = tm()
-        parts.tm_year = year - 1900
-        parts.tm_mon = month - 1
-        parts.tm_mday = day
-        parts.tm_hour = hour
-        parts.tm_min = minute
-        parts.tm_sec = second
-        return Int64(timegm(&parts))
+    }
+
+    /// Days since 1970-01-01 of a calendar date (eras of 400 years, years starting in March).
+    static func days(fromCivil year: Int64, _ month: Int64, _ day: Int64) -> Int64 {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
+    static func civil(fromDays days: Int64) -> (year: Int64, month: Int64, day: Int64) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let shifted = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * shifted + 2) / 5 + 1
+        let month = shifted < 10 ? shifted + 3 : shifted - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 }

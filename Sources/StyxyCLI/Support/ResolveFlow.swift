@@ -21,7 +21,7 @@ struct ResolveFlow {
         options.dryRun = mode == .dryRun || mode == .check
         guard mode != .lease else {
             let report = try context.resolver().resolve(manifest, options: options)
-            try context.resolver().settleMoves(manifest, instance: options.instance)
+            if report.pendingMoves { try context.resolver().settleMoves(manifest, instance: options.instance) }
             return Outcome(report: report, outputs: [])
         }
         let sources = try OutputPlan.sources(for: manifest)
@@ -48,7 +48,7 @@ struct ResolveFlow {
             if mode == .write { cache.store(templates: templatesDigest, key: key, outputs: paths, root: manifest.root) }
         }
         // Second phase of any move: the outputs now name the new ports, so the old ones can go.
-        if !options.dryRun { try resolver.settleMoves(manifest, instance: options.instance) }
+        if !options.dryRun && report.pendingMoves { try resolver.settleMoves(manifest, instance: options.instance) }
         return Outcome(report: report, outputs: results)
     }
 }

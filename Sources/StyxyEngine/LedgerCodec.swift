@@ -1,0 +1,430 @@
+import StyxyCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The ledger file's bytes: JSON, one lease per line, times as epoch seconds.
+///
+/// A warm resolve reads the whole ledger on every `npm run dev`, and a machine can hold thousands
+/// of leases, so this codec works on bytes directly instead of building a generic JSON tree:
+/// keys are matched as bytes, times are integers (no date parsing), and nothing but the lease
+/// structs is allocated. It still accepts any JSON a person might leave there: keys in any order,
+/// whitespace, escapes; unknown keys are skipped so a later minor version can add fields.
+enum LedgerCodec {
+    static func encode(_ state: LedgerState) -> [UInt8] {
+        var out = ""
+        out.reserveCapacity(256 * state.leases.count + 128)
+        out += "{\"format\":\"styxy-ledger\",\"schema_version\":\(LedgerState.schemaVersion),\"generation\":\(state.generation),\"leases\":["
+        for (index, lease) in state.leases.sorted(by: { $0.key < $1.key }).enumerated() {
+            out += index == 0 ? "\n{" : ",\n{"
+            field("root", lease.key.root, &out, first: true)
+            field("service", lease.key.service, &out)
+            field("port_name", lease.key.portName, &out)
+            field("instance", lease.key.instance, &out)
+            out += ",\"port\":\(lease.port)"
+            field("protocol", lease.transport, &out)
+            field("project", lease.project, &out)
+            field("manifest", lease.manifest, &out)
+            out += ",\"created_at\":\(lease.createdAt),\"refreshed_at\":\(lease.refreshedAt)"
+            out += ",\"expires_at\":" + (lease.expiresAt.map(String.init) ?? "null")
+            out += ",\"ttl_seconds\":" + (lease.ttl.map(String.init) ?? "null")
+            if !lease.retiredPorts.isEmpty {
+                out += ",\"retired_ports\":[" + lease.retiredPorts.map(String.init).joined(separator: ",") + "]"
+            }
+            out += "}"
+        }
+        out += "\n]}\n"
+        return Array(out.utf8)
+    }
+
+    private static func field(_ key: String, _ value: String, _ out: inout String, first: Bool = false) {
+        out += first ? "\"\(key)\":" : ",\"\(key)\":"
+        JSONValue.quote(value, into: &out)
+    }
+
+    /// Why the bytes are not a ledger this version can use.
+    enum Problem: Error {
+        case damaged(String)
+        case newer(Int)
+    }
+
+    /// Every lease, or with `focus` only the leases of that project root and the shared ones. The
+    /// whole file is checked either way: a damaged ledger is refused whatever is asked of it.
+    static func decode(_ bytes: [UInt8], focus: String? = nil) throws(Problem) -> LedgerState {
+        do {
+            return try bytes.withUnsafeBufferPointer { buffer throws(Problem) in
+                var scanner = Scanner(bytes: buffer)
+                scanner.focus = focus.map { Array($0.utf8) }
+                let state = try scanner.ledger()
+                if scanner.unsorted && focus != nil {
+                    // Repeated keys can only be ruled out by looking at every key: read it all.
+                    return try decode(bytes, focus: nil).focused(on: focus!)
+                }
+                return state
+            }
+        } catch .damaged(let why) {
+            // A newer Styxy may have changed the leases' shape; say "newer", not "damaged", then.
+            if let document = try? JSONValue.parse(bytes), document["format"]?.stringValue == "styxy-ledger",
+               let version = document["schema_version"]?.intValue, version > LedgerState.schemaVersion {
+                throw .newer(version)
+            }
+            throw .damaged(why)
+        } catch {
+            throw error
+        }
+    }
+}
+
+/// A forward-only reader over the ledger's bytes.
+private struct Scanner {
+    let bytes: UnsafeBufferPointer<UInt8>
+    var offset = 0
+    /// Materialise only leases of this root (and shared ones); nil for all.
+    var focus: [UInt8]?
+    /// Set when leases are not in the order Styxy writes them.
+    var unsorted = false
+    let arena = Arena()
+
+    init(bytes: UnsafeBufferPointer<UInt8>) {
+        self.bytes = bytes
+    }
+
+    func fail(_ what: String) -> LedgerCodec.Problem {
+        .damaged("not valid JSON: \(what) at byte \(offset)")
+    }
+
+    mutating func ledger() throws(LedgerCodec.Problem) -> LedgerState {
+        var format: String?
+        var version: Int?
+        var generation: Int?
+        var leases: [Lease]?
+        skipSpace()
+        if offset < bytes.count, bytes[offset] != 0x7b { throw .damaged("not a Styxy ledger: it is not a JSON object") }
+        try object { (scanner: inout Scanner, key: Key) throws(LedgerCodec.Problem) in
+            switch key {
+            case "format": format = try scanner.string()
+            case "schema_version":
+                version = try scanner.integer().map(Int.init)
+                if let version, version > LedgerState.schemaVersion { throw .newer(version) }
+            case "generation": generation = try scanner.integer().map(Int.init)
+            case "leases": leases = try scanner.leases()
+            default: try scanner.skipValue()
+            }
+        }
+        skipSpace()
+        guard offset == bytes.count else { throw fail("unexpected data after the ledger") }
+        guard format == "styxy-ledger", version != nil else { throw .damaged("not a Styxy ledger") }
+        guard let generation, let leases else { throw .damaged("missing generation or leases") }
+        return LedgerState(generation: generation, leases: leases)
+    }
+
+    mutating func leases() throws(LedgerCodec.Problem) -> [Lease] {
+        var leases: [Lease] = []
+        var previous: RawKey?
+        var count = 0
+        var keys: [LeaseKey] = []
+        try array { (scanner: inout Scanner) throws(LedgerCodec.Problem) in
+            let (lease, key) = try scanner.lease(index: count)
+            count += 1
+            if let previous {
+                switch previous.compare(key) {
+                case 0: throw .damaged("lease \(count - 1) repeats a key")
+                case 1: scanner.unsorted = true
+                default: break
+                }
+            }
+            previous = key
+            if let lease {
+                leases.append(lease)
+                if scanner.focus == nil { keys.append(lease.key) }
+            }
+        }
+        // Styxy writes leases sorted, so neighbours reveal repeats; a hand-ordered file is checked in full.
+        if unsorted, focus == nil, Set(keys).count != keys.count { throw .damaged("two leases share a key") }
+        return leases
+    }
+
+    enum Field {
+        case root, service, portName, instance, port, transport, project, manifest
+        case created, refreshed, expires, ttl, retired, unknown
+
+        /// Dispatch on length first: one comparison per key instead of one per field.
+        init(_ key: Key) {
+            let slice = key.slice
+            func is_(_ name: StaticString) -> Bool {
+                memcmp(slice.baseAddress!, name.utf8Start, slice.count) == 0
+            }
+            guard !slice.isEmpty else { self = .unknown; return }
+            switch slice.count {
+            case 4: self = is_("root") ? .root : is_("port") ? .port : .unknown
+            case 7: self = is_("service") ? .service : is_("project") ? .project : .unknown
+            case 8: self = is_("instance") ? .instance : is_("protocol") ? .transport : is_("manifest") ? .manifest : .unknown
+            case 9: self = is_("port_name") ? .portName : .unknown
+            case 10: self = is_("created_at") ? .created : is_("expires_at") ? .expires : .unknown
+            case 11: self = is_("ttl_seconds") ? .ttl : .unknown
+            case 12: self = is_("refreshed_at") ? .refreshed : .unknown
+            case 13: self = is_("retired_ports") ? .retired : .unknown
+            default: self = .unknown
+            }
+        }
+    }
+
+    /// A lease (nil when out of focus) and its key's bytes. Strings are made only for leases in
+    /// focus; the others are checked field by field but stay bytes.
+    mutating func lease(index: Int) throws(LedgerCodec.Problem) -> (Lease?, RawKey) {
+        var raw = RawKey()
+        var project, manifest, transport: Key?
+        var port, created, refreshed, expires, ttl: Int64?
+        var retired: [Int] = []
+        try object { (scanner: inout Scanner, key: Key) throws(LedgerCodec.Problem) in
+            switch Field(key) {
+            case .root: raw.root = try scanner.rawString()
+            case .service: raw.service = try scanner.rawString()
+            case .portName: raw.portName = try scanner.rawString()
+            case .instance: raw.instance = try scanner.rawString()
+            case .project: project = try scanner.optionalRawString()
+            case .manifest: manifest = try scanner.optionalRawString()
+            case .transport: transport = try scanner.optionalRawString()
+            case .port: port = try scanner.integer()
+            case .created: created = try scanner.time()
+            case .refreshed: refreshed = try scanner.time()
+            case .expires: expires = try scanner.time()
+            case .ttl: ttl = try scanner.optionalInteger()
+            case .retired:
+                try scanner.array { (scanner: inout Scanner) throws(LedgerCodec.Problem) in
+                    guard let value = try scanner.integer(), (1...65535).contains(value) else { throw scanner.fail("bad retired port") }
+                    retired.append(Int(value))
+                }
+            case .unknown: try scanner.skipValue()
+            }
+        }
+        func missing(_ field: String) -> LedgerCodec.Problem { .damaged("lease \(index) has a missing or invalid '\(field)'") }
+        guard let root = raw.root else { throw missing("root") }
+        guard raw.service != nil else { throw missing("service") }
+        guard raw.portName != nil else { throw missing("port_name") }
+        guard raw.instance != nil else { throw missing("instance") }
+        guard let port, (1...65535).contains(port) else { throw missing("port") }
+        guard let created, created != Self.invalidTime else { throw missing("created_at") }
+        guard let refreshed, refreshed != Self.invalidTime else { throw missing("refreshed_at") }
+        if expires == Self.invalidTime { throw missing("expires_at") }
+        if let ttl, ttl <= 0 { throw missing("ttl_seconds") }
+        if let focus, !root.isEmpty, !root.equals(focus) { return (nil, raw) }
+        let key = LeaseKey(root: root.text, service: raw.service!.text, portName: raw.portName!.text, instance: raw.instance!.text)
+        return (Lease(key: key, project: project?.text ?? "", manifest: manifest?.text ?? "", port: Int(port),
+                      transport: transport?.text ?? "tcp", createdAt: created, refreshedAt: refreshed, expiresAt: expires,
+                      ttl: ttl, retiredPorts: retired), raw)
+    }
+
+    // MARK: JSON pieces
+
+    /// A string's bytes: a slice of the file, or of the arena for strings that had escapes. Plain
+    /// data, so passing keys around costs no reference counting.
+    struct Key: ExpressibleByStringLiteral, Equatable {
+        var slice: UnsafeBufferPointer<UInt8>
+
+        init(stringLiteral value: StaticString) {
+            slice = UnsafeBufferPointer(start: value.utf8Start, count: value.utf8CodeUnitCount)
+        }
+
+        init(slice: UnsafeBufferPointer<UInt8>) {
+            self.slice = slice
+        }
+
+        static func == (a: Key, b: Key) -> Bool { compare(a, b) == 0 }
+
+        static func ~= (pattern: Key, value: Key) -> Bool { pattern == value }
+
+        var text: String { String(decoding: slice, as: UTF8.self) }
+
+        var isEmpty: Bool { slice.isEmpty }
+
+        func equals(_ bytes: [UInt8]) -> Bool {
+            bytes.withUnsafeBufferPointer { Key.compare(self, Key(slice: $0)) == 0 }
+        }
+
+        /// Byte order, the order Styxy writes keys in; -1, 0 or 1.
+        static func compare(_ a: Key, _ b: Key) -> Int {
+            let common = min(a.slice.count, b.slice.count)
+            let order = common == 0 ? 0 : memcmp(a.slice.baseAddress!, b.slice.baseAddress!, common)
+            if order != 0 { return order < 0 ? -1 : 1 }
+            return a.slice.count == b.slice.count ? 0 : (a.slice.count < b.slice.count ? -1 : 1)
+        }
+    }
+
+    /// Decoded copies of strings that had escapes, alive as long as the scanner.
+    final class Arena {
+        var blocks: [UnsafeMutableBufferPointer<UInt8>] = []
+
+        func keep(_ text: String) -> Key {
+            let bytes = Array(text.utf8)
+            let block = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(1, bytes.count))
+            _ = block.initialize(from: bytes)
+            blocks.append(block)
+            return Key(slice: UnsafeBufferPointer(start: block.baseAddress, count: bytes.count))
+        }
+
+        deinit {
+            for block in blocks { block.deallocate() }
+        }
+    }
+
+    /// A lease key as slices of the file, compared in the order Styxy sorts keys (bytes).
+    struct RawKey {
+        var root, service, portName, instance: Key?
+
+        /// -1, 0 or 1; a missing part sorts first.
+        func compare(_ other: RawKey) -> Int {
+            func part(_ a: Key?, _ b: Key?) -> Int {
+                guard let a, let b else { return a == nil ? (b == nil ? 0 : -1) : 1 }
+                return Key.compare(a, b)
+            }
+            let root = part(self.root, other.root)
+            if root != 0 { return root }
+            let instance = part(self.instance, other.instance)
+            if instance != 0 { return instance }
+            let service = part(self.service, other.service)
+            return service != 0 ? service : part(self.portName, other.portName)
+        }
+    }
+
+    mutating func skipSpace() {
+        while offset < bytes.count {
+            switch bytes[offset] {
+            case 0x20, 0x0a, 0x0d, 0x09: offset += 1
+            default: return
+            }
+        }
+    }
+
+    mutating func expect(_ byte: UInt8) throws(LedgerCodec.Problem) {
+        skipSpace()
+        guard offset < bytes.count, bytes[offset] == byte else { throw fail("expected '\(Character(Unicode.Scalar(byte)))'") }
+        offset += 1
+    }
+
+    /// True (and consumed) when the next byte is `byte`.
+    mutating func take(_ byte: UInt8) -> Bool {
+        skipSpace()
+        if offset < bytes.count, bytes[offset] == byte { offset += 1; return true }
+        return false
+    }
+
+    mutating func object(_ member: (inout Scanner, Key) throws(LedgerCodec.Problem) -> Void) throws(LedgerCodec.Problem) {
+        try expect(0x7b)
+        if take(0x7d) { return }
+        repeat {
+            skipSpace()
+            let key = try rawString()
+            try expect(0x3a)
+            skipSpace()
+            try member(&self, key)
+        } while take(0x2c)
+        try expect(0x7d)
+    }
+
+    mutating func array(_ element: (inout Scanner) throws(LedgerCodec.Problem) -> Void) throws(LedgerCodec.Problem) {
+        try expect(0x5b)
+        if take(0x5d) { return }
+        repeat {
+            skipSpace()
+            try element(&self)
+        } while take(0x2c)
+        try expect(0x5d)
+    }
+
+    /// A string's bytes when it has no escapes (the common case), else its decoded text.
+    mutating func rawString() throws(LedgerCodec.Problem) -> Key {
+        guard offset < bytes.count, bytes[offset] == 0x22 else { throw fail("expected a string") }
+        let start = offset + 1
+        if start < bytes.count, let quote = memchr(bytes.baseAddress! + start, 0x22, bytes.count - start) {
+            let end = bytes.baseAddress!.distance(to: quote.assumingMemoryBound(to: UInt8.self))
+            let slice = UnsafeBufferPointer(start: bytes.baseAddress! + start, count: end - start)
+            // Without a backslash the bytes are the text. (Raw control characters, which strict
+            // JSON forbids, are taken as they are: they cannot make a ledger ambiguous.)
+            if slice.isEmpty || memchr(slice.baseAddress!, 0x5c, slice.count) == nil {
+                offset = end + 1
+                return Key(slice: slice)
+            }
+        }
+        // Escapes: let the general reader decode this one string.
+        var end = start
+        var escaped = false
+        while end < bytes.count {
+            if escaped { escaped = false } else if bytes[end] == 0x5c { escaped = true } else if bytes[end] == 0x22 { break }
+            end += 1
+        }
+        guard end < bytes.count, case .string(let text)? = try? JSONValue.parse(Array(bytes[(start - 1)...end])) else {
+            throw fail("invalid string")
+        }
+        offset = end + 1
+        return arena.keep(text)
+    }
+
+    mutating func optionalRawString() throws(LedgerCodec.Problem) -> Key? {
+        if takeNull() { return nil }
+        return try rawString()
+    }
+
+    mutating func string() throws(LedgerCodec.Problem) -> String? {
+        if takeNull() { return nil }
+        let raw = try rawString()
+        return raw.text
+    }
+
+    mutating func takeNull() -> Bool {
+        if offset + 4 <= bytes.count, bytes[offset] == 0x6e, bytes[offset + 1] == 0x75, bytes[offset + 2] == 0x6c, bytes[offset + 3] == 0x6c {
+            offset += 4
+            return true
+        }
+        return false
+    }
+
+    mutating func integer() throws(LedgerCodec.Problem) -> Int64? {
+        if takeNull() { return nil }
+        var negative = false
+        if offset < bytes.count, bytes[offset] == 0x2d { negative = true; offset += 1 }
+        var value: Int64 = 0
+        var digits = 0
+        while offset < bytes.count, bytes[offset] >= 0x30, bytes[offset] <= 0x39, digits < 18 {
+            value = value * 10 + Int64(bytes[offset] - 0x30)
+            offset += 1
+            digits += 1
+        }
+        guard digits > 0 else { throw fail("expected a whole number") }
+        if offset < bytes.count, [0x2e, 0x65, 0x45].contains(bytes[offset]) || (bytes[offset] >= 0x30 && bytes[offset] <= 0x39) {
+            throw fail("expected a whole number")
+        }
+        return negative ? -value : value
+    }
+
+    mutating func optionalInteger() throws(LedgerCodec.Problem) -> Int64? {
+        try integer()
+    }
+
+    /// Epoch seconds as Styxy writes them, or an RFC 3339 UTC string as a person might; nil for
+    /// null. Anything else leaves the field unset, which the lease reports as invalid.
+    mutating func time() throws(LedgerCodec.Problem) -> Int64? {
+        guard offset < bytes.count, bytes[offset] == 0x22 else { return try integer() }
+        return try string().flatMap(Timestamp.parse) ?? Self.invalidTime
+    }
+
+    /// A sentinel no real time takes: `lease` turns it into "invalid field".
+    static let invalidTime = Int64.min
+
+    /// Skips any JSON value (unknown keys).
+    mutating func skipValue() throws(LedgerCodec.Problem) {
+        skipSpace()
+        guard offset < bytes.count else { throw fail("unexpected end of data") }
+        switch bytes[offset] {
+        case 0x7b: try object { (scanner: inout Scanner, _: Key) throws(LedgerCodec.Problem) in try scanner.skipValue() }
+        case 0x5b: try array { (scanner: inout Scanner) throws(LedgerCodec.Problem) in try scanner.skipValue() }
+        case 0x22: _ = try rawString()
+        default:
+            let start = offset
+            while offset < bytes.count, !",]} \n\r\t".utf8.contains(bytes[offset]) { offset += 1 }
+            let word = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<offset]), as: UTF8.self)
+            guard word == "true" || word == "false" || word == "null" || Double(word) != nil else { throw fail("invalid value") }
+        }
+    }
+}

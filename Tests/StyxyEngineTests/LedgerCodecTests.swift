@@ -1,0 +1,76 @@
+@testable import StyxyEngine
+import Testing
+
+/// The ledger's byte-level codec: round trips, the focused read a warm resolve uses, and the
+/// JSON a person might leave in the file.
+@Suite("Ledger codec")
+struct LedgerCodecTests {
+    static func lease(_ root: String, _ service: String, port: Int, instance: String = "default") -> Lease {
+        Lease(key: LeaseKey(root: root, service: service, portName: "default", instance: instance), project: "p \"q\"",
+              manifest: root + "/styxy.yaml", port: port, createdAt: 1_700_000_000, refreshedAt: 1_700_000_100,
+              expiresAt: 1_700_003_700, ttl: 3600, retiredPorts: port == 3001 ? [3999] : [])
+    }
+
+    static let state = LedgerState(generation: 7, leases: [
+        lease("/b/two", "web", port: 3001), lease("/a/one", "api", port: 8000), lease("", "ollama", port: 11430),
+        lease("/a/one", "web", port: 3000, instance: "ci-1"), lease("/a/one\\tab", "web", port: 3002),
+    ])
+
+    @Test func aWrittenLedgerReadsBackWhole() throws {
+        let decoded = try LedgerCodec.decode(LedgerCodec.encode(Self.state))
+        #expect(decoded.generation == 7)
+        #expect(decoded.leases == Self.state.leases.sorted { $0.key < $1.key })
+    }
+
+    @Test func aFocusedReadKeepsOneRootAndTheSharedLeases() throws {
+        let bytes = LedgerCodec.encode(Self.state)
+        let focused = try LedgerCodec.decode(bytes, focus: "/a/one")
+        #expect(focused.leases.map(\.key.service).sorted() == ["api", "ollama", "web"])
+        #expect(focused.leases.allSatisfy { $0.key.root == "/a/one" || $0.isShared })
+        let escaped = try LedgerCodec.decode(bytes, focus: "/a/one\\tab")
+        #expect(escaped.leases.map(\.port).sorted() == [3002, 11430], "a root with an escape is matched too")
+    }
+
+    @Test func aDamagedLeaseOutOfFocusStillFailsTheRead() {
+        var text = String(decoding: LedgerCodec.encode(Self.state), as: UTF8.self)
+        text = text.replacingOccurrences(of: "\"port\":3001", with: "\"port\":\"3001\"")
+        #expect(throws: LedgerCodec.Problem.self) { try LedgerCodec.decode(Array(text.utf8), focus: "/a/one") }
+    }
+
+    @Test func repeatedKeysAreFoundSortedOrNot() {
+        let twice = LedgerState(generation: 1, leases: [Self.lease("/a", "web", port: 3000), Self.lease("/b", "web", port: 3001)])
+        var text = String(decoding: LedgerCodec.encode(twice), as: UTF8.self)
+        text = text.replacingOccurrences(of: "\"root\":\"/b\"", with: "\"root\":\"/a\"")
+        #expect(throws: LedgerCodec.Problem.self) { try LedgerCodec.decode(Array(text.utf8)) }
+        // Out of order, the same key twice, far apart.
+        let three = LedgerState(generation: 1, leases: [Self.lease("/a", "web", port: 3000), Self.lease("/b", "web", port: 3001), Self.lease("/c", "web", port: 3002)])
+        text = String(decoding: LedgerCodec.encode(three), as: UTF8.self)
+        text = text.replacingOccurrences(of: "\"root\":\"/c\"", with: "\"root\":\"/a\"").replacingOccurrences(of: "\"root\":\"/b\"", with: "\"root\":\"/z\"")
+        #expect(throws: LedgerCodec.Problem.self) { try LedgerCodec.decode(Array(text.utf8)) }
+        #expect(throws: LedgerCodec.Problem.self) { try LedgerCodec.decode(Array(text.utf8), focus: "/z") }
+    }
+
+    @Test func handWrittenJSONIsAccepted() throws {
+        let text = """
+            { "leases" : [ { "port": 3000, "instance": "default", "service": "w\\u0065b", "port_name": "default",
+                 "root": "/x", "created_at": "2026-01-01T00:00:00Z", "refreshed_at": 1767225600,
+                 "expires_at": null, "a_later_field": {"nested": [1, true, null]} } ],
+              "generation": 3, "schema_version": 1, "format": "styxy-ledger" }
+            """
+        let state = try LedgerCodec.decode(Array(text.utf8))
+        #expect(state.generation == 3)
+        #expect(state.leases.first?.key.service == "web")
+        #expect(state.leases.first?.createdAt == 1_767_225_600 && state.leases.first?.refreshedAt == 1_767_225_600)
+    }
+
+    @Test(arguments: [0, 1_767_225_600, 951_782_400, 4_102_444_799, 1_709_208_000])
+    func timestampsRoundTrip(_ seconds: Int64) {
+        #expect(Timestamp.parse(Timestamp.format(seconds)) == seconds)
+    }
+
+    @Test func timestampsMatchTheCalendar() {
+        #expect(Timestamp.format(951_782_400) == "2000-02-29T00:00:00Z")
+        #expect(Timestamp.format(1_767_225_599) == "2025-12-31T23:59:59Z")
+        #expect(Timestamp.parse("2024-02-29T12:00:00Z") == 1_709_208_000)
+    }
+}
