@@ -88,16 +88,6 @@ public enum FileIO {
         path.hasPrefix("/") ? path : join(currentDirectory(), path)
     }
 
-    /// Makes `destination` another name of `source`'s file, atomically replacing what it was.
-    public static func link(_ source: String, replacing destination: String) throws(FileIOError) {
-        let temp = "\(destination).tmp-\(getpid())"
-        unlink(temp)
-        if Glibc.link(source, temp) != 0 { throw FileIOError(path: temp, operation: "link", code: errno) }
-        // rename() between two names of one file succeeds without removing the old name.
-        defer { unlink(temp) }
-        if rename(temp, destination) != 0 { throw FileIOError(path: destination, operation: "rename onto", code: errno) }
-    }
-
     /// The names in a folder (without `.` and `..`); empty when it cannot be read.
     public static func list(_ folder: String) -> [String] {
         guard let dir = opendir(folder) else { return [] }

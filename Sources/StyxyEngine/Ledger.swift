@@ -91,12 +91,21 @@ public struct Ledger: Sendable {
         next.generation += 1
         let bytes = LedgerCodec.encode(next)
         removeStrayTemporaryFiles()
+        // The current ledger becomes the backup by a hard link, so it is never copied or torn; the
+        // link is put in place only once the new generation is written, so a failed write leaves
+        // the backup one generation back as it was.
+        let pending = "\(home.backupPath).tmp-\(getpid())"
         do {
-            // The current ledger becomes the backup by a hard link, so it is never copied or torn.
-            if FileIO.exists(home.ledgerPath) {
-                try FileIO.link(home.ledgerPath, replacing: home.backupPath)
+            let hadLedger = FileIO.exists(home.ledgerPath)
+            if hadLedger {
+                unlink(pending)
+                if link(home.ledgerPath, pending) != 0 { throw FileIOError(path: pending, operation: "link", code: errno) }
             }
+            defer { unlink(pending) }
             try DurableFile.replace(home.ledgerPath, with: bytes, mode: 0o600)
+            if hadLedger, rename(pending, home.backupPath) != 0 {
+                throw FileIOError(path: home.backupPath, operation: "rename onto", code: errno)
+            }
         } catch {
             throw StyxyError(.ledgerIO, "cannot write the ledger: \(error)", file: home.ledgerPath,
                              hint: "check free space and permissions of \(home.path)")

@@ -26,7 +26,8 @@ public final class LedgerLock: @unchecked Sendable {
     public static func acquire(path: String, timeout: Double) throws(StyxyError) -> LedgerLock {
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         if fd < 0 {
-            throw StyxyError(.ledgerIO, "cannot open the lock file: \(FileIO.errorText())", file: path)
+            throw StyxyError(.ledgerIO, "cannot open the lock file: \(FileIO.errorText())", file: path,
+                             hint: "the state folder must be on a writable file system; set STYXY_HOME to another folder")
         }
         let deadline = monotonicSeconds() + max(0, timeout)
         var pause: UInt32 = 1_000
@@ -58,17 +59,36 @@ public final class LedgerLock: @unchecked Sendable {
         descriptor = -1
     }
 
+    /// Who holds the lock. The kernel's own table (/proc/locks, by the lock file's inode) is the
+    /// truth; the PID Styxy writes into the file can be stale, or missing when another tool
+    /// (`flock(1)`, a backup job) holds it.
     private static func holderDescription(_ fd: Int32) -> String {
-        var buffer = [UInt8](repeating: 0, count: 32)
-        let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
-        guard n > 0, let pid = Int32(String(decoding: buffer[0..<n], as: UTF8.self).trimmingNewlines) else {
-            return "another styxy process"
-        }
+        var info = stat()
+        let pid = fstat(fd, &info) == 0 ? lockingProcess(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)) : nil
+        guard let pid else { return "another process (not named in /proc/locks)" }
         if let command = try? FileIO.read("/proc/\(pid)/cmdline"), !command.isEmpty {
             let text = String(decoding: command.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self).trimmingNewlines
             return "PID \(pid) (\(text))"
         }
         return "PID \(pid)"
+    }
+
+    /// The PID of the first flock on that file in /proc/locks, whose lines read
+    /// `1: FLOCK  ADVISORY  WRITE 4242 fd:01:1234567 0 EOF` (device numbers in hex).
+    static func lockingProcess(device: UInt64, inode: UInt64, locks: String? = nil) -> Int32? {
+        guard let table = locks ?? (try? FileIO.readString("/proc/locks")) ?? nil else { return nil }
+        let major = (device >> 8) & 0xfff | ((device >> 32) & ~0xfff)
+        let minor = (device & 0xff) | ((device >> 12) & ~0xff)
+        for line in table.split(separator: "\n") {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard fields.count >= 6, fields[1] == "FLOCK", !fields[0].hasSuffix("->") else { continue }
+            let place = fields[5].split(separator: ":")
+            guard place.count == 3, UInt64(place[2]) == inode,
+                  UInt64(place[0], radix: 16) == major, UInt64(place[1], radix: 16) == minor
+            else { continue }
+            return Int32(fields[4])
+        }
+        return nil
     }
 
     static func monotonicSeconds() -> Double {

@@ -74,3 +74,19 @@ struct LedgerCodecTests {
         #expect(Timestamp.parse("2024-02-29T12:00:00Z") == 1_709_208_000)
     }
 }
+
+@Suite("The kernel's lock table")
+struct LockTableTests {
+    @Test func theHolderIsFoundByDeviceAndInode() {
+        let table = """
+            1: POSIX  ADVISORY  WRITE 111 fd:01:99 0 EOF
+            2: FLOCK  ADVISORY  WRITE 222 00:2d:99 0 EOF
+            3: FLOCK  ADVISORY  WRITE 333 fd:01:99 0 EOF
+            3: -> FLOCK  ADVISORY  WRITE 444 fd:01:99 0 EOF
+            """
+        // Device fd:01 is major 0xfd, minor 1.
+        #expect(LedgerLock.lockingProcess(device: 0xfd01, inode: 99, locks: table) == 333)
+        #expect(LedgerLock.lockingProcess(device: 0x002d, inode: 99, locks: table) == 222)
+        #expect(LedgerLock.lockingProcess(device: 0xfd01, inode: 98, locks: table) == nil)
+    }
+}

@@ -93,6 +93,16 @@ struct RenderCache {
         }
     }
 
+    /// Temp files left by commands killed while writing a cache entry (`.NAME.tmp-PID-N`): only
+    /// those whose process is gone, so a concurrent writer's file is never taken from under it.
+    static func removeOrphans(in folder: String) {
+        for name in FileIO.list(folder) where name.hasPrefix(".") && name.contains(".tmp-") {
+            let pidText = name.split(separator: "-").dropLast().last
+            guard let pid = pidText.flatMap({ Int32($0) }), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            unlink(FileIO.join(folder, name))
+        }
+    }
+
     /// Records the outputs as they are on disk now. Failures are ignored: the cache is an optimisation.
     func store(templates: String, key: String, outputs: [String], root: String) {
         var recorded: [JSONValue] = []
@@ -103,6 +113,7 @@ struct RenderCache {
         let json = JSONValue.object([("templates", .string(templates)), ("key", .string(key)), ("outputs", .array(recorded))])
         let folder = FileIO.directory(of: path)
         if !FileIO.isDirectory(folder) { mkdir(folder, 0o700) }
+        Self.removeOrphans(in: folder)
         try? DurableFile.replace(path, with: Array(json.serialized(compact: true).utf8), mode: 0o600, durable: false)
     }
 }
