@@ -17,5 +17,5 @@ fi
   "$work/venv/bin/pip" install --quiet portpicker port-for
 
 # The binary users get: release, with the Swift runtime linked in statically.
-swift build -c release --product styxy --static-swift-stdlib >/dev/null
+swift build -c release --product styxy --static-swift-stdlib -Xswiftc -static-executable >/dev/null
 exec python3 bench/bench.py --styxy .build/release/styxy --peer-python "$work/venv/bin/python" --work "$work" "$@"

@@ -42,12 +42,35 @@ def write(path: pathlib.Path, body: str, stale: list) -> None:
     print(f"wrote {path.relative_to(ROOT)}")
 
 
+def swift_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def catalog_types(text: str) -> str:
+    # The types as Swift values, so the binary does not parse YAML for its own catalog on every
+    # run. The test suite checks them against what Styxy's own loader reads from the YAML.
+    import yaml  # PyYAML; .ci/install-test-tools installs it
+
+    types = yaml.safe_load(text)["types"]
+    rows = []
+    for name in sorted(types):
+        t = types[name]
+        low, high = t["range"]
+        preferred = ", ".join(str(p) for p in t.get("preferred", []))
+        rows.append(
+            f"    ServiceType(name: {swift_string(name)}, description: {swift_string(t.get('description', ''))}, "
+            f"range: {low}...{high}, preferred: [{preferred}], origin: \"built-in\"),\n"
+        )
+    return "".join(rows)
+
+
 def main() -> int:
     stale: list = []
     catalog = source(ROOT / "config" / "catalog.yaml")
     write(
         ROOT / "Sources" / "StyxyManifest" / "BuiltinCatalog.generated.swift",
-        f"/// config/catalog.yaml\nlet builtinCatalogSource: String = {literal(catalog)}\n",
+        f"/// config/catalog.yaml\nlet builtinCatalogSource: String = {literal(catalog)}\n\n"
+        f"/// config/catalog.yaml, as values.\nlet builtinCatalogTypes: [ServiceType] = [\n{catalog_types(catalog)}]\n",
         stale,
     )
     entries = "".join(

@@ -77,3 +77,24 @@ types:
     preferred: [9870, 9871, 9872, 9873]
 
 """#
+
+/// config/catalog.yaml, as values.
+let builtinCatalogTypes: [ServiceType] = [
+    ServiceType(name: "ai", description: "Local model servers: Ollama, LLM gateways", range: 11400...11499, preferred: [11430, 11431, 11432, 11433], origin: "built-in"),
+    ServiceType(name: "api", description: "HTTP APIs and backends", range: 8000...8099, preferred: [8000, 8001, 8002, 8003], origin: "built-in"),
+    ServiceType(name: "auth", description: "Authentication servers and emulators", range: 9099...9199, preferred: [9099, 9100, 9101, 9102], origin: "built-in"),
+    ServiceType(name: "build", description: "Build servers and watchers", range: 8200...8299, preferred: [8200, 8201, 8202, 8203], origin: "built-in"),
+    ServiceType(name: "coordination", description: "Coordination and discovery services", range: 9870...9899, preferred: [9870, 9871, 9872, 9873], origin: "built-in"),
+    ServiceType(name: "database", description: "Databases: PostgreSQL, MySQL, and friends", range: 5430...5499, preferred: [5430, 5431, 5432, 5433], origin: "built-in"),
+    ServiceType(name: "dev", description: "Development servers: Vite, Next.js, webpack-dev-server, Rails, Django runserver", range: 3000...3099, preferred: [3000, 3001, 3002, 3003], origin: "built-in"),
+    ServiceType(name: "docs", description: "Documentation sites", range: 4100...4199, preferred: [4100, 4101, 4102, 4103], origin: "built-in"),
+    ServiceType(name: "functions", description: "Serverless function emulators", range: 5000...5099, preferred: [5001, 5002, 5003, 5004], origin: "built-in"),
+    ServiceType(name: "hub", description: "Emulator hubs and dashboards", range: 4400...4499, preferred: [4400, 4401, 4402, 4403], origin: "built-in"),
+    ServiceType(name: "infrastructure", description: "Caches, queues and other infrastructure: Redis, Memcached", range: 6370...6399, preferred: [6370, 6371, 6372, 6373], origin: "built-in"),
+    ServiceType(name: "messaging", description: "Message brokers and pub/sub emulators", range: 9050...9098, preferred: [9050, 9051, 9052, 9053], origin: "built-in"),
+    ServiceType(name: "monitoring", description: "Metrics, tracing and dashboards", range: 3100...3199, preferred: [3100, 3101, 3102, 3103], origin: "built-in"),
+    ServiceType(name: "proxy", description: "Reverse proxies and tunnels", range: 8100...8199, preferred: [8100, 8101, 8102, 8103], origin: "built-in"),
+    ServiceType(name: "storybook", description: "Storybook and component workshops", range: 6006...6029, preferred: [6006, 6007, 6008, 6009], origin: "built-in"),
+    ServiceType(name: "test", description: "Test runners and their servers", range: 9200...9299, preferred: [9200, 9201, 9202, 9203], origin: "built-in"),
+    ServiceType(name: "ui", description: "Component and admin user interfaces", range: 4000...4099, preferred: [4000, 4001, 4002, 4003], origin: "built-in"),
+]

@@ -216,3 +216,14 @@ struct UserConfigurationTests {
         #expect(error.diagnostics.map(\.rendered) == ["\(path):3:12: error: types.dev.range: range 3099-3000 is reversed (write [3000, 3099])"])
     }
 }
+
+/// The catalog compiled in as values must say exactly what config/catalog.yaml says when Styxy's
+/// own loader reads it (scripts/generate-embedded.py makes the values from the YAML).
+@Suite("Compiled catalog")
+struct CompiledCatalogTests {
+    @Test func theCompiledValuesEqualTheLoadedYAML() throws {
+        let loaded = try Catalog.builtinFromSource()
+        #expect(Catalog.builtin().types == loaded.types, "run python3 scripts/generate-embedded.py")
+        #expect(loaded.types.count == 17)
+    }
+}

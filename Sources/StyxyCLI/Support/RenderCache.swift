@@ -47,29 +47,17 @@ struct RenderCache {
     static func key(templates: String, context: RenderContext, paths: [String]) -> String {
         var digest = Digest()
         digest.add(templates)
-        digest.add(contextJSON(context).serialized(compact: true))
+        for field in [context.project, context.root, context.instance, context.manifest] { digest.add(field) }
+        for service in context.services {
+            digest.add("service")
+            for field in [service.name, service.type, service.command ?? "\u{0}none", service.shared ? "shared" : "own"] { digest.add(field) }
+            for port in service.ports {
+                for field in [port.name, String(port.port)] + port.env { digest.add(field) }
+                digest.add(port.compose.map { "\($0.service):\($0.target)" } ?? "\u{0}none")
+            }
+        }
         for path in paths { digest.add(path) }
         return digest.hex
-    }
-
-    static func contextJSON(_ context: RenderContext) -> JSONValue {
-        .object([
-            ("project", .string(context.project)), ("root", .string(context.root)),
-            ("instance", .string(context.instance)), ("manifest", .string(context.manifest)),
-            ("services", .array(context.services.map { service in
-                .object([
-                    ("name", .string(service.name)), ("type", .string(service.type)),
-                    ("command", .optional(service.command)), ("shared", .bool(service.shared)),
-                    ("ports", .array(service.ports.map { port in
-                        .object([
-                            ("name", .string(port.name)), ("port", .int(port.port)),
-                            ("env", .array(port.env.map(JSONValue.string))),
-                            ("compose", port.compose.map { .array([.string($0.service), .int($0.target)]) } ?? .null),
-                        ])
-                    })),
-                ])
-            })),
-        ])
     }
 
     func load() -> Entry? {
