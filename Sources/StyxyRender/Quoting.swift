@@ -29,23 +29,21 @@ public enum Quoting {
     public static func dotenv(_ string: String) -> String {
         let needsEscapes = string.unicodeScalars.contains { $0 == "'" || $0 == "\\" || isControl($0) }
         guard needsEscapes else { return "'" + string + "'" }
-        var out = "\""
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\\": out += #"\\"#
-            case "\"": out += #"\""#
-            case "\n": out += #"\n"#
-            case "\r": out += #"\r"#
-            case "\t": out += #"\t"#
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        return doubleQuoted(string) { _ in nil }
     }
 
     /// A YAML double-quoted scalar: the one YAML style where every character can be written, by
     /// escape if need be, and which no plain-scalar rule (`: `, ` #`, `yes`, leading `*`) can reinterpret.
     public static func yaml(_ string: String) -> String {
+        doubleQuoted(string) { scalar in
+            if isControl(scalar) || (0x80...0x9F).contains(scalar.value) { return #"\x"# + hex(scalar.value, width: 2) }
+            if scalar == "\u{2028}" || scalar == "\u{2029}" || scalar == "\u{FEFF}" { return #"\u"# + hex(scalar.value, width: 4) }
+            return nil
+        }
+    }
+
+    /// Double quotes with the escapes dotenv parsers and YAML share, plus whatever `escape` adds.
+    private static func doubleQuoted(_ string: String, escape: (Unicode.Scalar) -> String?) -> String {
         var out = "\""
         for scalar in string.unicodeScalars {
             switch scalar {
@@ -54,11 +52,8 @@ public enum Quoting {
             case "\n": out += #"\n"#
             case "\r": out += #"\r"#
             case "\t": out += #"\t"#
-            case _ where isControl(scalar) || (0x80...0x9F).contains(scalar.value):
-                out += #"\x"# + hex(scalar.value, width: 2)
-            case "\u{2028}", "\u{2029}", "\u{FEFF}":
-                out += #"\u"# + hex(scalar.value, width: 4)
-            default: out.unicodeScalars.append(scalar)
+            default:
+                if let escaped = escape(scalar) { out += escaped } else { out.unicodeScalars.append(scalar) }
             }
         }
         return out + "\""
