@@ -40,6 +40,9 @@ public struct Lease: Sendable, Equatable {
     public var expiresAt: Int64?
     /// The TTL it was given, in seconds: every refresh moves `expiresAt` this far ahead.
     public var ttl: Int64?
+    /// The manifest's `port:` when this lease was made or last moved, so a changed preference is
+    /// noticed once (and tried), while an unchanged one never moves a stable lease.
+    public var preferred: Int?
     /// Ports this lease moved away from whose outputs may not be rewritten yet. They stay held
     /// until a resolve finishes writing, so a crash mid-move never frees a port a file still names.
     public var retiredPorts: [Int]
@@ -48,7 +51,8 @@ public struct Lease: Sendable, Equatable {
 
     public init(
         key: LeaseKey, project: String, manifest: String, port: Int, transport: String = "tcp",
-        createdAt: Int64, refreshedAt: Int64, expiresAt: Int64? = nil, ttl: Int64? = nil, retiredPorts: [Int] = []
+        createdAt: Int64, refreshedAt: Int64, expiresAt: Int64? = nil, ttl: Int64? = nil, retiredPorts: [Int] = [],
+        preferred: Int? = nil
     ) {
         self.key = key
         self.project = project
@@ -60,6 +64,7 @@ public struct Lease: Sendable, Equatable {
         self.expiresAt = expiresAt
         self.ttl = ttl ?? expiresAt.map { $0 - refreshedAt }
         self.retiredPorts = retiredPorts
+        self.preferred = preferred
     }
 
     public func isExpired(at now: Int64) -> Bool {

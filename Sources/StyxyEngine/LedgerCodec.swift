@@ -29,6 +29,7 @@ enum LedgerCodec {
             out += ",\"created_at\":\(lease.createdAt),\"refreshed_at\":\(lease.refreshedAt)"
             out += ",\"expires_at\":" + (lease.expiresAt.map(String.init) ?? "null")
             out += ",\"ttl_seconds\":" + (lease.ttl.map(String.init) ?? "null")
+            if let preferred = lease.preferred { out += ",\"preferred\":\(preferred)" }
             if !lease.retiredPorts.isEmpty {
                 out += ",\"retired_ports\":[" + lease.retiredPorts.map(String.init).joined(separator: ",") + "]"
             }
@@ -147,7 +148,7 @@ private struct Scanner {
 
     enum Field {
         case root, service, portName, instance, port, transport, project, manifest
-        case created, refreshed, expires, ttl, retired, unknown
+        case created, refreshed, expires, ttl, retired, preferred, unknown
 
         /// Dispatch on length first: one comparison per key instead of one per field.
         init(_ key: Key) {
@@ -160,7 +161,7 @@ private struct Scanner {
             case 4: self = is_("root") ? .root : is_("port") ? .port : .unknown
             case 7: self = is_("service") ? .service : is_("project") ? .project : .unknown
             case 8: self = is_("instance") ? .instance : is_("protocol") ? .transport : is_("manifest") ? .manifest : .unknown
-            case 9: self = is_("port_name") ? .portName : .unknown
+            case 9: self = is_("port_name") ? .portName : is_("preferred") ? .preferred : .unknown
             case 10: self = is_("created_at") ? .created : is_("expires_at") ? .expires : .unknown
             case 11: self = is_("ttl_seconds") ? .ttl : .unknown
             case 12: self = is_("refreshed_at") ? .refreshed : .unknown
@@ -175,7 +176,7 @@ private struct Scanner {
     mutating func lease(index: Int) throws(LedgerCodec.Problem) -> (Lease?, RawKey) {
         var raw = RawKey()
         var project, manifest, transport: Key?
-        var port, created, refreshed, expires, ttl: Int64?
+        var port, created, refreshed, expires, ttl, preferred: Int64?
         var retired: [Int] = []
         try object { (scanner: inout Scanner, key: Key) throws(LedgerCodec.Problem) in
             switch Field(key) {
@@ -191,6 +192,7 @@ private struct Scanner {
             case .refreshed: refreshed = try scanner.time()
             case .expires: expires = try scanner.time()
             case .ttl: ttl = try scanner.optionalInteger()
+            case .preferred: preferred = try scanner.optionalInteger()
             case .retired:
                 try scanner.array { (scanner: inout Scanner) throws(LedgerCodec.Problem) in
                     guard let value = try scanner.integer(), (1...65535).contains(value) else { throw scanner.fail("bad retired port") }
@@ -209,11 +211,12 @@ private struct Scanner {
         guard let refreshed, refreshed != Self.invalidTime else { throw missing("refreshed_at") }
         if expires == Self.invalidTime { throw missing("expires_at") }
         if let ttl, ttl <= 0 { throw missing("ttl_seconds") }
+        if let preferred, !(1...65535).contains(preferred) { throw missing("preferred") }
         if let focus, !root.isEmpty, !root.equals(focus) { return (nil, raw) }
         let key = LeaseKey(root: root.text, service: raw.service!.text, portName: raw.portName!.text, instance: raw.instance!.text)
         return (Lease(key: key, project: project?.text ?? "", manifest: manifest?.text ?? "", port: Int(port),
                       transport: transport?.text ?? "tcp", createdAt: created, refreshedAt: refreshed, expiresAt: expires,
-                      ttl: ttl, retiredPorts: retired), raw)
+                      ttl: ttl, retiredPorts: retired, preferred: preferred.map(Int.init)), raw)
     }
 
     // MARK: JSON pieces

@@ -227,7 +227,31 @@ public struct Resolver: Sendable {
                 var lease = state.leases[position]
                 var assignment = Assignment(service: service.name, portName: port.name, env: port.env, port: lease.port,
                                             status: .kept, previousPort: nil, shared: service.shared, occupant: occupants[lease.port])
-                if let occupant = occupants[lease.port], !service.shared, occupant.holderClass != .thisProject {
+                // The manifest moved the port: a range or type that no longer holds it, or a new
+                // preference (tried once; kept only when free).
+                let undeclared = !service.shared && lease.port != port.preferred && !service.range.contains(lease.port)
+                    && !service.typePreferred.contains(lease.port)
+                let newPreference = !service.shared && port.preferred != nil && port.preferred != lease.port && port.preferred != lease.preferred
+                if undeclared || newPreference {
+                    let fresh = try allocate(key, service, port)
+                    if undeclared || fresh == port.preferred {
+                        report.findings.append(Finding(severity: .note, service: label, port: lease.port,
+                                                       message: undeclared ? "port \(lease.port) is outside what the manifest now declares for \(label); moved to \(fresh)"
+                                                           : "\(label) now prefers \(fresh); moved from \(lease.port)"))
+                        lease.retiredPorts.append(lease.port)
+                        lease.port = fresh
+                        allocator?.held[fresh] = lease
+                        assignment.previousPort = assignment.port
+                        assignment.port = fresh
+                        assignment.status = .moved
+                        assignment.occupant = nil
+                    } else {
+                        report.findings.append(Finding(severity: .note, service: label, port: lease.port,
+                                                       message: "\(label) now prefers \(port.preferred!), which is not free; keeping \(lease.port)"))
+                    }
+                    lease.preferred = port.preferred
+                    changed = true
+                } else if let occupant = occupants[lease.port], !service.shared, occupant.holderClass != .thisProject {
                     if options.reassign {
                         let fresh = try allocate(key, service, port)
                         report.findings.append(Finding(severity: .note, service: label, port: lease.port,
@@ -263,7 +287,8 @@ public struct Resolver: Sendable {
                 let lease = Lease(key: key, project: service.shared ? "" : manifest.project,
                                   manifest: service.shared ? "" : FileIO.join(manifest.root, FileIO.basename(manifest.path)),
                                   port: chosen, transport: service.transport.rawValue, createdAt: now, refreshedAt: now,
-                                  expiresAt: service.shared ? nil : ttl(of: nil).map { now + $0 }, ttl: service.shared ? nil : ttl(of: nil))
+                                  expiresAt: service.shared ? nil : ttl(of: nil).map { now + $0 }, ttl: service.shared ? nil : ttl(of: nil),
+                                  preferred: port.preferred)
                 allocator?.held[chosen] = lease
                 index[key] = state.leases.count
                 state.leases.append(lease)
