@@ -1,0 +1,68 @@
+import FuzzSupport
+import StyxyCore
+import StyxyManifest
+import StyxyRender
+
+// The loader only looks under the root (whether a template file exists), never writes there.
+private let workspace = Workspace("manifest")
+private let loader = ManifestLoader(catalog: Catalog.builtin(), builtinTemplates: Set(TemplateStore.builtinNames))
+
+/// One input, read twice: as `styxy.yaml`, and as the user configuration (`STYXY_CONFIG`), which
+/// goes through the same YAML layer into the catalog reader. Only a file path reaches the latter.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
+    let input = UnsafeBufferPointer(start: data, count: size)
+    do {
+        let manifest = try loader.parse(Array(input), path: "fuzz.yaml", root: workspace.root)
+        checkAccepted(manifest)
+    } catch {
+        Oracle.checkRejection(error)
+    }
+    let configPath = workspace.store(input, as: "config.yaml")
+    do {
+        let catalog = try Catalog.load(environment: ["STYXY_CONFIG": configPath])
+        for type in catalog.sortedTypes {
+            Oracle.require(type.range.lowerBound >= 1024 && type.range.upperBound <= 65535, "type \(type.name) has range \(type.range)")
+            Oracle.require(type.preferred.allSatisfy(type.range.contains), "type \(type.name) prefers a port outside \(type.range)")
+        }
+    } catch {
+        Oracle.checkRejection(error)
+    }
+    return 0
+}
+
+/// A manifest that loads keeps the promises the engine and the renderer build on.
+private func checkAccepted(_ manifest: Manifest) {
+    let names = manifest.services.map(\.name)
+    Oracle.require(names == names.sorted() && Set(names).count == names.count, "services not sorted and unique: \(names)")
+    var variables: Set<String> = []
+    for service in manifest.services {
+        let label = "service '\(service.name)'"
+        Oracle.require(Manifest.isValidName(service.name), "\(label) has an invalid name")
+        let floor = service.allowPrivileged ? 1 : 1024
+        Oracle.require(service.range.lowerBound >= floor && service.range.upperBound <= 65535, "\(label) has range \(service.range)")
+        Oracle.require(!service.ports.isEmpty, "\(label) has no ports")
+        let portNames = service.ports.map(\.name)
+        Oracle.require(portNames == portNames.sorted() && Set(portNames).count == portNames.count, "\(label) port names \(portNames)")
+        for port in service.ports {
+            if let preferred = port.preferred {
+                Oracle.require((floor...65535).contains(preferred), "\(label) prefers port \(preferred)")
+            }
+            Oracle.require(!port.env.isEmpty, "\(label) port \(port.name) sets no variable")
+            for name in port.env {
+                Oracle.require(Manifest.isValidEnvName(name) && !name.hasPrefix("STYXY_"), "\(label) sets variable '\(name)'")
+                Oracle.require(variables.insert(name).inserted, "variable '\(name)' is set twice")
+            }
+            if let compose = port.compose {
+                Oracle.require((1...65535).contains(compose.target), "\(label) publishes to container port \(compose.target)")
+            }
+        }
+    }
+    var paths: Set<String> = []
+    for output in manifest.outputs {
+        let parts = output.path.split(separator: "/", omittingEmptySubsequences: false)
+        Oracle.require(!output.path.hasPrefix("/") && !parts.contains("..") && !parts.contains(".") && !parts.contains("") && parts.first != ".git",
+                       "output path '\(output.path)' escapes or is not normalised")
+        Oracle.require(paths.insert(output.path).inserted, "output path '\(output.path)' is written twice")
+    }
+}
