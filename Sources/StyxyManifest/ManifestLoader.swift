@@ -206,6 +206,7 @@ private struct ManifestBuilder {
         var env = [defaultEnv]
         if let node = fields["env"], let names = reader.strings(node, path: "\(path).env", what: "a variable name") {
             env = []
+            var listed = Set<String>()
             for (index, (variable, item)) in names.enumerated() {
                 let itemPath = names.count > 1 || node.scalarText == nil ? "\(path).env[\(index)]" : "\(path).env"
                 if !Manifest.isValidEnvName(variable) {
@@ -214,7 +215,7 @@ private struct ManifestBuilder {
                                      hint: Manifest.isValidEnvName(fixed) ? "did you mean '\(fixed)'?" : "use [A-Z_][A-Z0-9_]*")
                 } else if variable.hasPrefix("STYXY_") {
                     reader.bag.error("variable names starting with STYXY_ are Styxy's own", at: item, path: itemPath)
-                } else if env.contains(variable) {
+                } else if !listed.insert(variable).inserted {
                     reader.bag.error("variable '\(variable)' is listed twice", at: item, path: itemPath)
                 }
                 env.append(variable)

@@ -39,6 +39,8 @@ struct TemplateScanner {
         return try scanner.run()
     }
 
+    static let maximumDepth = 32
+
     private mutating func run() throws(StyxyError) -> [TemplateTag] {
         var tags: [TemplateTag] = []
         var openSections: [TemplateTag] = []
@@ -49,6 +51,16 @@ struct TemplateScanner {
             let tag = try readTag(line: tagLine, column: tagColumn)
             switch tag.kind {
             case .section, .invertedSection, .block, .parent:
+                // swift-mustache parses sections recursively (a deep template overflows the stack),
+                // and a section over a list opened inside a section over the same list renders
+                // n^depth times; no real template needs either.
+                if openSections.count >= Self.maximumDepth {
+                    throw error("sections nest deeper than \(Self.maximumDepth) levels", tag)
+                }
+                if tag.kind == .section, let outer = openSections.first(where: { $0.kind == .section && $0.name == tag.name }) {
+                    throw error("section '\(tag.name)' is opened again inside itself (opened at line \(outer.line))", tag,
+                                hint: "close the outer section first; inside it, its fields are in scope")
+                }
                 openSections.append(tag)
             case .close:
                 guard let opened = openSections.popLast() else {

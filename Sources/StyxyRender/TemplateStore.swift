@@ -3,6 +3,8 @@ import StyxyCore
 /// Where templates come from: the built-ins compiled into the binary (sources in `templates/`,
 /// embedded by scripts/generate-embedded.py), or a file the manifest names.
 public enum TemplateStore {
+    static let maximumSize = 64 * 1024
+
     /// Sorted, for `styxy template ls` and for the manifest's check of built-in names.
     public static let builtinNames: [String] = builtinTemplateSources.keys.sorted()
 
@@ -60,6 +62,11 @@ public enum TemplateStore {
             throw StyxyError(
                 .invalidInput, "template file does not exist", file: path,
                 hint: "template paths are relative to the manifest's folder")
+        }
+        // swift-mustache's parser is quadratic in the number of tags; 64 KiB keeps the worst case
+        // near a second and is far beyond any real output template.
+        if bytes.count > maximumSize {
+            throw StyxyError(.invalidInput, "template is larger than 64 KiB", file: path)
         }
         guard let source = String(validating: bytes, as: UTF8.self) else {
             throw StyxyError(.invalidInput, "template is not UTF-8 text", file: path)

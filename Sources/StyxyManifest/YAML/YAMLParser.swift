@@ -130,9 +130,27 @@ private struct OwnedEvent {
 
 /// Assembles nodes from events with an explicit stack, so nesting depth never becomes recursion.
 private struct TreeBuilder {
-    private enum Frame {
-        case mapping(location: SourceLocation, tag: String?, anchor: String?, pairs: [(key: YAMLNode, value: YAMLNode)], pendingKey: YAMLNode?, seen: [String: SourceLocation])
-        case sequence(location: SourceLocation, tag: String?, anchor: String?, items: [YAMLNode])
+    /// An open mapping or sequence. A class, so appending to it never copies what it holds.
+    private final class Frame {
+        let isMapping: Bool
+        let location: SourceLocation
+        let tag: String?
+        let anchor: String?
+        var items: [YAMLNode] = []
+        var pairs: [(key: YAMLNode, value: YAMLNode)] = []
+        var pendingKey: YAMLNode?
+        var seen: [String: SourceLocation] = [:]
+
+        init(isMapping: Bool, location: SourceLocation, tag: String?, anchor: String?) {
+            self.isMapping = isMapping
+            self.location = location
+            self.tag = tag
+            self.anchor = anchor
+        }
+
+        var node: YAMLNode {
+            YAMLNode(kind: isMapping ? .mapping(pairs) : .sequence(items), location: location, tag: tag)
+        }
     }
 
     let file: String
@@ -198,20 +216,14 @@ private struct TreeBuilder {
             try attach(node, anchor: nil)
         case YAML_MAPPING_START_EVENT:
             let start = event.data.mapping_start
-            try push(.mapping(location: here, tag: text(start.tag), anchor: text(start.anchor), pairs: [], pendingKey: nil, seen: [:]), at: here)
+            try push(Frame(isMapping: true, location: here, tag: text(start.tag), anchor: text(start.anchor)), at: here)
         case YAML_SEQUENCE_START_EVENT:
             let start = event.data.sequence_start
-            try push(.sequence(location: here, tag: text(start.tag), anchor: text(start.anchor), items: []), at: here)
+            try push(Frame(isMapping: false, location: here, tag: text(start.tag), anchor: text(start.anchor)), at: here)
         case YAML_MAPPING_END_EVENT, YAML_SEQUENCE_END_EVENT:
             guard let frame = stack.popLast() else { break }
-            switch frame {
-            case .mapping(let location, let tag, let anchor, let pairs, _, _):
-                if let anchor { openAnchors.remove(anchor) }
-                try attach(YAMLNode(kind: .mapping(pairs), location: location, tag: tag), anchor: anchor)
-            case .sequence(let location, let tag, let anchor, let items):
-                if let anchor { openAnchors.remove(anchor) }
-                try attach(YAMLNode(kind: .sequence(items), location: location, tag: tag), anchor: anchor)
-            }
+            if let anchor = frame.anchor { openAnchors.remove(anchor) }
+            try attach(frame.node, anchor: frame.anchor)
         default:
             break
         }
@@ -222,41 +234,33 @@ private struct TreeBuilder {
         if stack.count >= YAMLParser.maximumDepth {
             throw StyxyError(.invalidInput, "the document nests deeper than \(YAMLParser.maximumDepth) levels", at: here)
         }
-        switch frame {
-        case .mapping(_, _, let anchor?, _, _, _), .sequence(_, _, let anchor?, _):
-            openAnchors.insert(anchor)
-        default:
-            break
-        }
+        if let anchor = frame.anchor { openAnchors.insert(anchor) }
         stack.append(frame)
     }
 
     private mutating func attach(_ node: YAMLNode, anchor: String?) throws(StyxyError) {
         if let anchor { anchors[anchor] = node }
-        guard let top = stack.popLast() else {
+        guard let top = stack.last else {
             root = node
             return
         }
-        switch top {
-        case .sequence(let location, let tag, let anchor, var items):
-            items.append(node)
-            stack.append(.sequence(location: location, tag: tag, anchor: anchor, items: items))
-        case .mapping(let location, let tag, let anchor, var pairs, let pendingKey, var seen):
-            guard let key = pendingKey else {
-                if let name = node.scalarText {
-                    if let first = seen[name] {
-                        throw StyxyError(.invalidInput, "duplicate key '\(name)' (first defined at line \(first.line), column \(first.column))",
-                                         at: node.location, hint: "a key may appear once per mapping")
-                    }
-                    seen[name] = node.location
-                } else {
-                    throw StyxyError(.invalidInput, "a mapping key must be a plain value, found \(node.describedKind)", at: node.location)
-                }
-                stack.append(.mapping(location: location, tag: tag, anchor: anchor, pairs: pairs, pendingKey: node, seen: seen))
-                return
-            }
-            pairs.append((key: key, value: node))
-            stack.append(.mapping(location: location, tag: tag, anchor: anchor, pairs: pairs, pendingKey: nil, seen: seen))
+        guard top.isMapping else {
+            top.items.append(node)
+            return
         }
+        guard let key = top.pendingKey else {
+            guard let name = node.scalarText else {
+                throw StyxyError(.invalidInput, "a mapping key must be a plain value, found \(node.describedKind)", at: node.location)
+            }
+            if let first = top.seen[name] {
+                throw StyxyError(.invalidInput, "duplicate key '\(YAMLNode.printable(name))' (first defined at line \(first.line), column \(first.column))",
+                                 at: node.location, hint: "a key may appear once per mapping")
+            }
+            top.seen[name] = node.location
+            top.pendingKey = node
+            return
+        }
+        top.pairs.append((key: key, value: node))
+        top.pendingKey = nil
     }
 }

@@ -1,0 +1,41 @@
+import Foundation
+import StyxyCore
+@testable import StyxyManifest
+import Testing
+
+/// Regressions for the manifest inputs the fuzzing work found (docs/fuzzing.md).
+@Suite("Fuzz findings: manifests")
+struct ManifestFuzzFindingTests {
+    static func finding(_ name: String) throws -> [UInt8] {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return Array(try Data(contentsOf: url.appendingPathComponent("fuzz/findings/ManifestFuzzer/\(name)")))
+    }
+
+    static func diagnostics(_ bytes: [UInt8]) -> [String] {
+        let loader = ManifestLoader(catalog: Catalog.builtin(), builtinTemplates: ["dotenv"])
+        do {
+            _ = try loader.parse(bytes, path: "fuzz.yaml", root: "/nonexistent")
+            return []
+        } catch {
+            return error.diagnostics.map(\.rendered)
+        }
+    }
+
+    /// 10,000 list items once took seconds (every append copied the list); now it is one pass.
+    /// The same shape at 40,000 items must still answer, with its one problem.
+    @Test func longListsLoadInOnePass() throws {
+        #expect(Self.diagnostics(try Self.finding("timeout-yaml-long-sequence-10000.yaml")).count == 1)
+        let big = "services:\n  web:\n    type: dev\nunknown:\n" + (0..<40_000).map { "  - x\($0)\n" }.joined()
+        #expect(Self.diagnostics(Array(big.utf8)).count == 1)
+    }
+
+    @Test func everyDiagnosticIsOneLineWithoutControlCharacters() throws {
+        let lines = Self.diagnostics(try Self.finding("oneline-control-characters-in-diagnostics.yaml"))
+        #expect(lines.count == 2, "\(lines)")
+        for line in lines {
+            #expect(!line.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7f }, "\(line.debugDescription)")
+        }
+        #expect(lines.contains { $0.contains(#"unknown service type 'a\nb'"#) }, "\(lines)")
+    }
+}
