@@ -99,6 +99,8 @@ private struct ManifestBuilder {
         return entries.compactMap { readService(key: $0.key, $0.value) }
     }
 
+    static let maximumCommandLength = 4096
+
     static let serviceKeys = ["type", "port", "range", "env", "command", "compose", "shared", "protocol", "ports", "allow_privileged"]
 
     mutating func readService(key: YAMLNode, _ node: YAMLNode) -> Service? {
@@ -143,7 +145,15 @@ private struct ManifestBuilder {
             }
         }
         var command: String? = nil
-        if let commandNode = fields["command"] { command = reader.string(commandNode, path: "\(path).command", what: "a command line") }
+        if let commandNode = fields["command"] {
+            command = reader.string(commandNode, path: "\(path).command", what: "a command line")
+            // A command is a Mustache template; the library parses in time quadratic in its tags.
+            if let text = command, text.utf8.count > Self.maximumCommandLength {
+                reader.bag.error("the command is longer than \(Self.maximumCommandLength) bytes", at: commandNode, path: "\(path).command",
+                                 hint: "put a long command in a script and name the script here")
+                command = nil
+            }
+        }
 
         var ports: [NamedPort] = []
         if let portsNode = fields["ports"] {

@@ -39,3 +39,12 @@ struct ManifestFuzzFindingTests {
         #expect(lines.contains { $0.contains(#"unknown service type 'a\nb'"#) }, "\(lines)")
     }
 }
+
+@Suite("Fuzz findings: commands")
+struct CommandFuzzFindingTests {
+    /// A command of 10,000 tags made `validate` spend seconds in swift-mustache's quadratic parser.
+    @Test func aHugeCommandIsRefusedUnparsed() throws {
+        let lines = ManifestFuzzFindingTests.diagnostics(try ManifestFuzzFindingTests.finding("slow-unit-quadratic-command-10000-tags.yaml"))
+        #expect(lines.contains { $0.contains("the command is longer than 4096 bytes") }, "\(lines)")
+    }
+}
