@@ -6,10 +6,10 @@ import StyxyCore
 /// invalid input, but only in the documented shape; anything else aborts, which libFuzzer saves
 /// as a crash with the input that caused it.
 public enum Oracle {
-    /// Opt-in (`STYXY_FUZZ_ONE_LINE=1`): every diagnostic renders as one line without control
-    /// characters. Off by default, because it is a message-quality check rather than a crash, and
-    /// the first hit would end the run before it reaches the crashes it is for.
-    static let oneLineDiagnostics = getenv("STYXY_FUZZ_ONE_LINE").map { String(cString: $0) == "1" } ?? false
+    /// Every diagnostic renders as one line without control characters, so `file:line:col: error:`
+    /// parsers and terminals see what they expect (docs/fuzzing.md, finding 5). `STYXY_FUZZ_ONE_LINE=0`
+    /// turns the check off, should a regression hide crashes behind it.
+    static let oneLineDiagnostics = getenv("STYXY_FUZZ_ONE_LINE").map { String(cString: $0) != "0" } ?? true
 
     /// Invalid input fails with exit status 65 and at least one diagnostic at a 1-based place.
     public static func checkRejection(_ error: StyxyError) {

@@ -1,3 +1,4 @@
+import Foundation
 import FuzzSupport
 import StyxyCore
 import StyxyManifest
@@ -6,15 +7,18 @@ import StyxyRender
 // The loader only looks under the root (whether a template file exists), never writes there.
 private let workspace = Workspace("manifest")
 private let loader = ManifestLoader(catalog: Catalog.builtin(), builtinTemplates: Set(TemplateStore.builtinNames))
+private let builtins = TemplateStore.builtinNames.map { name in (name: name, template: try! TemplateStore.builtin(name)) }
 
-/// One input, read twice: as `styxy.yaml`, and as the user configuration (`STYXY_CONFIG`), which
-/// goes through the same YAML layer into the catalog reader. Only a file path reaches the latter.
+/// One input, read twice: as `styxy.yaml`, followed where `styxy validate` goes (commands expanded,
+/// every output rendered), and as the user configuration (`STYXY_CONFIG`), which goes through the
+/// same YAML layer into the catalog reader. Only a file path reaches the latter.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let input = UnsafeBufferPointer(start: data, count: size)
     do {
         let manifest = try loader.parse(Array(input), path: "fuzz.yaml", root: workspace.root)
         checkAccepted(manifest)
+        renderOutputs(manifest)
     } catch {
         Oracle.checkRejection(error)
     }
@@ -64,5 +68,38 @@ private func checkAccepted(_ manifest: Manifest) {
         Oracle.require(!output.path.hasPrefix("/") && !parts.contains("..") && !parts.contains(".") && !parts.contains("") && parts.first != ".git",
                        "output path '\(output.path)' escapes or is not normalised")
         Oracle.require(paths.insert(output.path).inserted, "output path '\(output.path)' is written twice")
+    }
+}
+
+/// What `styxy validate` does next: each port stands in as its preference or its range's first port,
+/// commands are expanded, and every built-in template renders. Commands and the project name are
+/// free text here, so the json output is parsed back: quoting must keep them exactly.
+private func renderOutputs(_ manifest: Manifest) {
+    let services = manifest.services.map { service in
+        ServiceContext(
+            name: service.name, type: service.type ?? "",
+            ports: service.ports.map { named in
+                NamedPortContext(name: named.name, port: named.preferred ?? service.range.lowerBound, env: named.env,
+                                 compose: named.compose.map { ComposeContext(service: $0.service, target: $0.target) })
+            },
+            command: service.command, shared: service.shared)
+    }
+    let context: RenderContext
+    do {
+        context = try RenderContext(project: manifest.project, root: manifest.root, instance: "default",
+                                    manifest: "fuzz.yaml", services: services).expandingCommands()
+    } catch {
+        Oracle.checkRejection(error)
+        return
+    }
+    let prepared = PreparedContext(context)
+    for builtin in builtins {
+        let text = builtin.template.render(prepared)
+        guard builtin.name == "json" else { continue }
+        let parsed = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any]
+        Oracle.require(parsed != nil, "the json output does not parse", text)
+        Oracle.require(parsed?["project"] as? String == context.project, "the json output changes the project name", text)
+        let commands = (parsed?["services"] as? [[String: Any]])?.map { $0["command"] as? String }
+        Oracle.require(commands == context.services.map(\.command), "the json output changes a command", text)
     }
 }
