@@ -55,6 +55,9 @@ dictionary() { case $1 in ManifestFuzzer) echo manifest.dict ;; TemplateFuzzer) 
 # runtime's own crash backtracer is off: it races libFuzzer's handler and can outlive the process.
 export LSAN_OPTIONS="suppressions=$fuzz/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 export SWIFT_BACKTRACE=enable=no
+# Each target makes a scratch folder per process; keep them where the next run clears them.
+export TMPDIR=$work/tmp
+rm -rf "$TMPDIR" && mkdir -p "$TMPDIR"
 
 status=0
 summary=()

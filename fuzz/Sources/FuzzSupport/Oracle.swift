@@ -46,7 +46,8 @@ public struct Workspace: Sendable {
     public let root: String
 
     public init(_ label: String) {
-        var template = Array("/tmp/styxy-fuzz-\(label)-XXXXXX".utf8CString)
+        let base = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
+        var template = Array("\(base)/styxy-fuzz-\(label)-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template), let real = realpath(made, nil) else {
             Oracle.say("cannot create the fuzz workspace: \(String(cString: strerror(errno)))\n")
             exit(2)
