@@ -220,6 +220,17 @@ public struct Resolver: Sendable {
             }
         }
 
+        // The first phase of a move: the new port, with the old one kept held (see settleMoves).
+        func move(_ lease: inout Lease, _ assignment: inout Assignment, to fresh: Int) {
+            lease.retiredPorts.append(lease.port)
+            lease.port = fresh
+            allocator?.held[fresh] = lease
+            assignment.previousPort = assignment.port
+            assignment.port = fresh
+            assignment.status = .moved
+            assignment.occupant = nil
+        }
+
         let ordered = wanted.filter { $0.port.preferred != nil } + wanted.filter { $0.port.preferred == nil }
         for (key, service, port) in ordered {
             let label = service.hasNamedPorts ? "\(service.name).\(port.name)" : service.name
@@ -238,13 +249,7 @@ public struct Resolver: Sendable {
                         report.findings.append(Finding(severity: .note, service: label, port: lease.port,
                                                        message: undeclared ? "port \(lease.port) is outside what the manifest now declares for \(label); moved to \(fresh)"
                                                            : "\(label) now prefers \(fresh); moved from \(lease.port)"))
-                        lease.retiredPorts.append(lease.port)
-                        lease.port = fresh
-                        allocator?.held[fresh] = lease
-                        assignment.previousPort = assignment.port
-                        assignment.port = fresh
-                        assignment.status = .moved
-                        assignment.occupant = nil
+                        move(&lease, &assignment, to: fresh)
                     } else {
                         report.findings.append(Finding(severity: .note, service: label, port: lease.port,
                                                        message: "\(label) now prefers \(port.preferred!), which is not free; keeping \(lease.port)"))
@@ -256,13 +261,7 @@ public struct Resolver: Sendable {
                         let fresh = try allocate(key, service, port)
                         report.findings.append(Finding(severity: .note, service: label, port: lease.port,
                                                        message: "port \(lease.port) is held by \(occupant.description) (\(occupant.holderClass.label)); moved \(label) to \(fresh)"))
-                        lease.retiredPorts.append(lease.port)
-                        lease.port = fresh
-                        allocator?.held[fresh] = lease
-                        assignment.previousPort = assignment.port
-                        assignment.port = fresh
-                        assignment.status = .moved
-                        assignment.occupant = nil
+                        move(&lease, &assignment, to: fresh)
                         changed = true
                     } else {
                         report.findings.append(conflict(label: label, port: lease.port, occupant: occupant))
