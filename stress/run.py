@@ -961,6 +961,17 @@ while True:
 """
 
 
+
+def start_lock_holder(s, mode):
+    """A child that takes the ledger lock and keeps it ("write-pid": writes its PID like Styxy)."""
+    script = os.path.join(s.root, "hold-the-lock.py")
+    with open(script, "w") as f:
+        f.write(HOLDER)
+    holder = subprocess.Popen([sys.executable, script, s.lock, mode], stdout=subprocess.PIPE,
+                              stdin=subprocess.DEVNULL, text=True)
+    _children.append(holder)
+    return holder
+
 def scenario_lock_holder(parent: str, band: tuple[int, int], rng: random.Random, quick: bool) -> Outcome:
     o = Outcome("lock holder")
     s = Sandbox("lockholder", parent, band)
@@ -969,12 +980,7 @@ def scenario_lock_holder(parent: str, band: tuple[int, int], rng: random.Random,
     if not o.check(r.rc == 0, f"setup resolve exited {r.rc}: {r.first_error()}"):
         return o
     before = s.ledger_bytes()
-    script = os.path.join(s.root, "hold-the-lock.py")
-    with open(script, "w") as f:
-        f.write(HOLDER)
-    holder = subprocess.Popen([sys.executable, script, s.lock, "write-pid"], stdout=subprocess.PIPE,
-                              stdin=subprocess.DEVNULL, text=True)
-    _children.append(holder)
+    holder = start_lock_holder(s, "write-pid")
     try:
         if not o.check(holder.stdout.readline().strip() == "locked", "the holder could not take the lock"):
             return o
@@ -1018,12 +1024,7 @@ def scenario_silent_lock_holder(parent: str, band: tuple[int, int], rng: random.
     with open(s.lock) as f:
         stale = f.read().strip()
     before = s.ledger_bytes()
-    script = os.path.join(s.root, "hold-the-lock.py")
-    with open(script, "w") as f:
-        f.write(HOLDER)
-    holder = subprocess.Popen([sys.executable, script, s.lock, "silent"], stdout=subprocess.PIPE,
-                              stdin=subprocess.DEVNULL, text=True)
-    _children.append(holder)
+    holder = start_lock_holder(s, "silent")
     try:
         if not o.check(holder.stdout.readline().strip() == "locked", "the holder could not take the lock"):
             return o
