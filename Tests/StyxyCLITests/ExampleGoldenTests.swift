@@ -9,10 +9,12 @@ import Testing
 /// Every example manifest in manifests/ renders to the checked-in outputs under
 /// Tests/Fixtures/golden/examples/<example>/ (STYXY_UPDATE_GOLDENS=1 rewrites them). Ports are
 /// fixed stand-ins (each port's preference, else the next free one from its range), so the files
-/// do not depend on the machine.
+/// do not depend on the machine. The checkout's own path (ports.json names the project root) is
+/// written as `<repository>` so the goldens hold wherever the repository is cloned.
 @Suite("Example manifests render to their goldens")
 struct ExampleGoldenTests {
     static let root = StyxyBinary.repositoryRoot
+    static let canonicalRoot = URL(fileURLWithPath: root).resolvingSymlinksInPath().path
     static let examples: [String] = ((try? FileManager.default.contentsOfDirectory(atPath: root + "/manifests")) ?? [])
         .filter { FileManager.default.fileExists(atPath: root + "/manifests/\($0)/styxy.yaml") }.sorted()
 
@@ -43,10 +45,12 @@ struct ExampleGoldenTests {
             // What the file holds when written into an empty project.
             let bytes = output.kind == .dotenvBlock ? try DotenvBlock.merge(body: output.content, into: nil) : Array(output.content.utf8)
             let text = String(decoding: bytes, as: UTF8.self)
+                .replacingOccurrences(of: Self.canonicalRoot, with: "<repository>")
+                .replacingOccurrences(of: Self.root, with: "<repository>")
             let golden = goldenFolder + output.relativePath
             if update {
                 try FileManager.default.createDirectory(atPath: (golden as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-                try Data(bytes).write(to: URL(fileURLWithPath: golden))
+                try Data(text.utf8).write(to: URL(fileURLWithPath: golden))
                 continue
             }
             let expected = try #require(try? String(contentsOfFile: golden, encoding: .utf8),
