@@ -24,10 +24,7 @@ struct ExampleGoldenTests {
 
     @Test(arguments: examples)
     func rendersItsGoldens(_ example: String) throws {
-        let path = "manifests/\(example)/styxy.yaml"
-        let previous = FileManager.default.currentDirectoryPath
-        FileManager.default.changeCurrentDirectoryPath(Self.root)
-        defer { FileManager.default.changeCurrentDirectoryPath(previous) }
+        let path = Self.root + "/manifests/\(example)/styxy.yaml"
 
         let manifest = try ManifestLoader(catalog: Catalog.builtin(), builtinTemplates: Set(TemplateStore.builtinNames)).load(path: path)
         var taken = Set<Int>()
