@@ -80,6 +80,9 @@ public struct NamedPort: Sendable {
 public struct ComposeTarget: Sendable, Hashable {
     public var service: String
     public var target: Int
+    /// The host address Compose publishes on (`127.0.0.1`, `::1`), as written without brackets;
+    /// nil publishes on every address, as Compose does by default.
+    public var hostIP: String? = nil
 }
 
 public struct Output: Sendable {

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import StyxyCore
 
 /// Reads and validates `styxy.yaml` in stages: read the file, parse YAML, build the model while
@@ -232,9 +237,20 @@ private struct ManifestBuilder {
             }
         }
         var compose: ComposeTarget? = nil
-        if let node = fields["compose"], let map = reader.mapping(node, path: "\(path).compose", allowed: ["service", "target"]) {
+        if let node = fields["compose"], let map = reader.mapping(node, path: "\(path).compose", allowed: ["service", "target", "host_ip"]) {
             let service = map["service"].flatMap { reader.string($0, path: "\(path).compose.service", what: "a Compose service name") }
             let target = map["target"].flatMap { reader.port($0, path: "\(path).compose.target") }
+            var hostIP: String? = nil
+            if let ipNode = map["host_ip"], let text = reader.string(ipNode, path: "\(path).compose.host_ip", what: "an IP address") {
+                if Manifest.isIPAddress(text) {
+                    hostIP = text
+                } else {
+                    let unbracketed = text.hasPrefix("[") && text.hasSuffix("]") ? String(text.dropFirst().dropLast()) : nil
+                    reader.bag.error("expected an IPv4 or IPv6 address, found '\(text)'", at: ipNode, path: "\(path).compose.host_ip",
+                                     hint: unbracketed.flatMap { Manifest.isIPAddress($0) ? "write it without brackets: \($0)" : nil }
+                                        ?? "for example 127.0.0.1 or ::1")
+                }
+            }
             if let service, !Self.isValidComposeName(service) {
                 reader.bag.error("invalid Compose service name '\(service)'", at: map["service"]!, path: "\(path).compose.service",
                                  hint: "Compose names use letters, digits, '.', '_' and '-'")
@@ -243,7 +259,7 @@ private struct ManifestBuilder {
             if map["target"] == nil {
                 reader.bag.error("missing 'target' (the container port)", at: node, path: "\(path).compose")
             }
-            if let service, let target { compose = ComposeTarget(service: service, target: target) }
+            if let service, let target { compose = ComposeTarget(service: service, target: target, hostIP: hostIP) }
         }
         return NamedPort(name: name, preferred: preferred, env: env, compose: compose, location: location,
                          preferredLocation: fields["port"]?.location, envLocation: fields["env"]?.location,
@@ -394,5 +410,14 @@ private struct ManifestBuilder {
             return nil
         }
         return normalised
+    }
+}
+
+extension Manifest {
+    /// An IPv4 address in dotted-quad form or an IPv6 address without brackets, as the kernel reads them.
+    static func isIPAddress(_ text: String) -> Bool {
+        var v4 = in_addr()
+        var v6 = in6_addr()
+        return inet_pton(AF_INET, text, &v4) == 1 || inet_pton(AF_INET6, text, &v6) == 1
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 // The dictionaries below are the template-facing contract (docs/templates.md). Two rules hold
 // everywhere, so templates need no exceptions:
 // - every string field `x` comes with `x_json`, `x_shell`, `x_dotenv` and `x_yaml`, each a complete
-//   quoted literal for that format;
+//   quoted literal for that format (`x_json` is `null` when `x` is absent);
 // - every element of every list carries `first`, `last` and `index`, for separators.
 // A field that can be absent is present as null (NSNull): swift-mustache then stops looking it up
 // in outer scopes, so a service without a command never picks up some outer `command`.
@@ -58,6 +58,9 @@ extension RenderContext {
             for port in service.ports {
                 guard let compose = port.compose else { continue }
                 var mapping: [String: Any] = ["host": port.port, "target": compose.target]
+                MustacheValue.addString("host_ip", compose.hostIP, to: &mapping)
+                MustacheValue.addString("protocol", compose.transport, to: &mapping)
+                MustacheValue.addString("published", compose.published(host: port.port), to: &mapping)
                 MustacheValue.addString("service", service.name, to: &mapping)
                 MustacheValue.addString("port_name", port.name, to: &mapping)
                 groups[compose.service, default: []].append(mapping)
@@ -78,7 +81,7 @@ extension RenderContext {
             ServiceContext(
                 name: "s", type: "t",
                 ports: [
-                    NamedPortContext(name: "a", port: 1, env: ["A"], compose: ComposeContext(service: "c", target: 2))
+                    NamedPortContext(name: "a", port: 1, env: ["A"], compose: ComposeContext(service: "c", target: 2, hostIP: "127.0.0.1"))
                 ],
                 command: "c", shared: false)
         ])
@@ -121,6 +124,8 @@ extension ComposeContext {
     var mustacheValue: [String: Any] {
         var value: [String: Any] = ["target": target]
         MustacheValue.addString("service", service, to: &value)
+        MustacheValue.addString("host_ip", hostIP, to: &value)
+        MustacheValue.addString("protocol", transport, to: &value)
         return value
     }
 }
@@ -130,10 +135,12 @@ enum MustacheValue {
         ("json", Quoting.json), ("shell", Quoting.shell), ("dotenv", Quoting.dotenv), ("yaml", Quoting.yaml),
     ]
 
+    /// `key` and its quoted forms. An absent string is null in every form except `_json`, which is
+    /// the literal `null`: a JSON template can write `"key": {{key_json}}` whether or not it is set.
     static func addString(_ key: String, _ string: String?, to value: inout [String: Any]) {
         value[key] = string ?? NSNull()
         for form in quotedForms {
-            value["\(key)_\(form.suffix)"] = string.map(form.quote) ?? NSNull()
+            value["\(key)_\(form.suffix)"] = string.map(form.quote) ?? (form.suffix == "json" ? "null" : NSNull())
         }
     }
 

@@ -92,9 +92,22 @@ public struct NamedPortContext: Sendable, Equatable {
 public struct ComposeContext: Sendable, Equatable {
     public var service: String
     public var target: Int
+    /// The host address to publish on, without brackets; nil for every address.
+    public var hostIP: String?
+    /// `tcp` or `udp`: the service's protocol.
+    public var transport: String
 
-    public init(service: String, target: Int) {
+    public init(service: String, target: Int, hostIP: String? = nil, transport: String = "tcp") {
         self.service = service
         self.target = target
+        self.hostIP = hostIP
+        self.transport = transport
+    }
+
+    /// Compose's short syntax for publishing `host` to this target: `8000:80`,
+    /// `127.0.0.1:8000:80`, `[::1]:8000:80`, with `/udp` for UDP.
+    public func published(host: Int) -> String {
+        let address = hostIP.map { $0.contains(":") ? "[\($0)]:" : "\($0):" } ?? ""
+        return "\(address)\(host):\(target)" + (transport == "tcp" ? "" : "/\(transport)")
     }
 }

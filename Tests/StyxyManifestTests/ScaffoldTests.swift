@@ -117,14 +117,16 @@ struct ScaffoldFixtureTests {
         #expect(try manifest.onlyPort("db").compose == ComposeTarget(service: "db", target: 5432))
         #expect(manifest.service(named: "cache")?.type == "infrastructure")
         #expect(try manifest.onlyPort("cache").preferred == 6379)
-        #expect(try manifest.onlyPort("cache").compose == ComposeTarget(service: "cache", target: 6379))
+        #expect(try manifest.onlyPort("cache").compose == ComposeTarget(service: "cache", target: 6379, hostIP: "127.0.0.1"),
+                "the override keeps publishing on the base file's address")
         #expect(manifest.service(named: "api")?.type == "api")
         #expect(try manifest.onlyPort("api").preferred == 8080, "the published port, from the long syntax")
         #expect(try manifest.onlyPort("api").compose == ComposeTarget(service: "api", target: 8000))
         #expect(manifest.services.allSatisfy { $0.command == nil })
         #expect(manifest.outputList == ["dotenv → .env", "compose-override → docker-compose.override.yml"])
         #expect(proposal.notes.contains("compose.yaml service \"worker\" publishes no port"))
-        #expect(proposal.notes.contains { $0.hasPrefix("service cache: Compose publishes port 6379 on 127.0.0.1 only") })
+        #expect(proposal.text.contains("compose: { service: \"cache\", target: 6379, host_ip: \"127.0.0.1\" }"))
+        #expect(!proposal.notes.contains { $0.contains("on every address") })
         #expect(proposal.text.contains("# - compose.yaml service \"worker\" publishes no port"))
     }
 

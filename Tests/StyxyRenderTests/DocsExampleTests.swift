@@ -20,7 +20,7 @@ struct DocsExampleTests {
         services: [
             ServiceContext(name: "web", type: "dev", port: 3000, env: ["WEB_PORT"], command: "vite --port 3000 --strictPort"),
             ServiceContext(name: "api", type: "api", port: 8000, env: ["API_PORT", "PORT"],
-                           compose: ComposeContext(service: "api", target: 8000)),
+                           compose: ComposeContext(service: "api", target: 8000, hostIP: "127.0.0.1")),
             ServiceContext(name: "emulators", type: "functions", ports: [
                 NamedPortContext(name: "ui", port: 5000, env: ["EMULATORS_UI_PORT"]),
                 NamedPortContext(name: "firestore", port: 8080, env: ["FIRESTORE_PORT"],

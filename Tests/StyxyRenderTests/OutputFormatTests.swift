@@ -48,6 +48,23 @@ struct OutputFormatTests {
         #expect(document["services"]?["api"]?["ports"]?["!override"] == ["8000:8000", "8001:9000"])
     }
 
+    @Test("compose-override: host addresses and UDP are kept in Compose's short syntax", .enabled(if: ToolRun.hasPyYAML))
+    func composeAddressesAndProtocols() throws {
+        let context = RenderContext(project: "p", root: "/r", instance: "default", manifest: "styxy.yaml", services: [
+            ServiceContext(name: "db", type: "database", port: 5433, env: ["DB_PORT"],
+                           compose: ComposeContext(service: "postgres", target: 5432, hostIP: "127.0.0.1")),
+            ServiceContext(name: "dns", type: "infrastructure", port: 5353, env: ["DNS_PORT"],
+                           compose: ComposeContext(service: "dns", target: 53, hostIP: "::1", transport: "udp")),
+            ServiceContext(name: "statsd", type: "", port: 9400, env: ["STATSD_PORT"],
+                           compose: ComposeContext(service: "statsd", target: 8125, transport: "udp")),
+        ])
+        let run = try #require(try ToolRun.run("python3", ["-c", Self.composeLoader], stdin: try renderBuiltin("compose-override", context)))
+        let document = try #require(try parseJSON(run.stdout) as? [String: [String: [String: [String: [String]]]]], "\(run.stderr)")
+        #expect(document["services"]?["postgres"]?["ports"]?["!override"] == ["127.0.0.1:5433:5432"])
+        #expect(document["services"]?["dns"]?["ports"]?["!override"] == ["[::1]:5353:53/udp"])
+        #expect(document["services"]?["statsd"]?["ports"]?["!override"] == ["9400:8125/udp"])
+    }
+
     @Test("compose-override: still valid YAML when no service is published by Compose", .enabled(if: ToolRun.hasPyYAML))
     func composeEmpty() throws {
         let run = try #require(try ToolRun.run("python3", ["-c", Self.composeLoader], stdin: try renderBuiltin("compose-override", Sample.empty)))

@@ -67,7 +67,10 @@ struct OutputPlan {
                 name: service.name, type: service.type ?? "",
                 ports: service.ports.map { named in
                     NamedPortContext(name: named.name, port: port(service, named), env: named.env,
-                                     compose: named.compose.map { ComposeContext(service: $0.service, target: $0.target) })
+                                     compose: named.compose.map {
+                                         ComposeContext(service: $0.service, target: $0.target, hostIP: $0.hostIP,
+                                                        transport: service.transport.rawValue)
+                                     })
                 },
                 command: service.command, shared: service.shared)
         }

@@ -16,7 +16,7 @@ import Glibc
 /// the state home (`renders/`); losing or corrupting it costs one render, never a wrong output.
 struct RenderCache {
     /// Bump when the render context or rendering changes in a way template sources do not show.
-    static let renderVersion = "1"
+    static let renderVersion = "2"
 
     let path: String
 

@@ -80,9 +80,6 @@ enum ComposeEvidence {
                     left.append("\(port.written) (container port \(port.target) is already published above)")
                 case .success(let port):
                     usable.append(port)
-                    if let ip = port.hostIP, ip != "0.0.0.0", ip != "::" {
-                        notes.append("Compose publishes port \(port.target) on \(ip) only; the compose-override output publishes it on every address")
-                    }
                 }
             }
         }
@@ -98,7 +95,13 @@ enum ComposeEvidence {
         let image = value(fields, "image")?.scalarText
         var ports: [PortEvidence] = []
         for port in usable {
-            let compose = ComposeTarget(service: name, target: port.target)
+            // Kept, so the override publishes on the same address the base file does.
+            var hostIP = port.hostIP.flatMap { $0 == "0.0.0.0" || $0 == "::" || $0.isEmpty ? nil : $0 }
+            if let ip = hostIP, !Manifest.isIPAddress(ip) {
+                notes.append("Compose publishes port \(port.target) on \(ip), which is not an address the manifest can hold; the compose-override output publishes it on every address")
+                hostIP = nil
+            }
+            let compose = ComposeTarget(service: name, target: port.target, hostIP: hostIP)
             var evidence = PortEvidence(preferred: port.host?.preferred, variables: port.host?.variable.map { [$0] } ?? [], compose: compose)
             if usable.count > 1 {
                 evidence.name = ScaffoldNames.portName(port.name ?? "port_\(port.target)")

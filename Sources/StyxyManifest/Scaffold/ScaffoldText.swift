@@ -89,7 +89,8 @@ enum ScaffoldText {
         let env = port.env.map(plain)
         out.append("\(indent)env: \(env.count == 1 ? env[0] : "[\(env.joined(separator: ", "))]")")
         if let compose = port.compose {
-            out.append("\(indent)compose: { service: \(quoted(compose.service)), target: \(compose.target) }")
+            let address = compose.hostIP.map { ", host_ip: \(quoted($0))" } ?? ""
+            out.append("\(indent)compose: { service: \(quoted(compose.service)), target: \(compose.target)\(address) }")
         }
         return out
     }
