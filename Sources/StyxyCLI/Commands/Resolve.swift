@@ -124,13 +124,28 @@ extension Styxy {
                 out.line("\(item.relativePath): \(verb)")
                 if mode == .dryRun, let diff = item.diff { out.write(diff.hasSuffix("\n") ? diff : diff + "\n") }
             }
-            if mode == .dryRun { out.line(report.ledgerChanged ? "dry run: the ledger would change; nothing was written" : "dry run: the ledger would not change") }
+            if mode == .dryRun { out.line(Self.dryRunSummary(report)) }
             let err = Terminal.standardError
             for finding in report.findings {
                 let word = finding.severity == .conflict ? err.styled("conflict:", .bold, .yellow) : err.styled("note:", .bold, .cyan)
                 err.line("\(word) \(finding.message)")
                 if let step = finding.nextStep { err.line("  next: \(step)") }
             }
+        }
+
+        /// What a dry run would do to the ledger, in words: a refresh alone is not a port change.
+        static func dryRunSummary(_ report: ResolveReport) -> String {
+            guard report.ledgerChanged else { return "dry run: the ledger would not change" }
+            let counts = [
+                (report.assignments.filter { $0.status == .new }.count, "new"),
+                (report.assignments.filter { $0.status == .moved }.count, "moved"),
+                (report.released.count, "released"),
+            ].filter { $0.0 > 0 }
+            guard !counts.isEmpty else {
+                return "dry run: no port would change; the ledger would only record this run (refresh times and TTLs); nothing was written"
+            }
+            let leases = counts.map { "\($0.0) \($0.1)" }.joined(separator: ", ")
+            return "dry run: the ledger would change (\(leases)); nothing was written"
         }
     }
 }
