@@ -70,7 +70,13 @@ final class ChildProcess: @unchecked Sendable {
         dlsym(dlopen(nil, RTLD_NOW), "posix_spawn_file_actions_addclosefrom_np").map { unsafeBitCast($0, to: CloseFrom.self) }
     }()
 
-    init(_ executable: String, _ arguments: [String], environment: [String: String], outputPrefix: String) throws {
+    private typealias ChangeDirectory = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, UnsafePointer<CChar>?) -> Int32
+    private static let changeDirectory: ChangeDirectory? = {
+        dlsym(dlopen(nil, RTLD_NOW), "posix_spawn_file_actions_addchdir_np").map { unsafeBitCast($0, to: ChangeDirectory.self) }
+    }()
+
+    init(_ executable: String, _ arguments: [String], environment: [String: String], outputPrefix: String,
+         directory: String? = nil) throws {
         outPath = outputPrefix + ".out"
         errPath = outputPrefix + ".err"
         var actions = posix_spawn_file_actions_t()
@@ -80,6 +86,10 @@ final class ChildProcess: @unchecked Sendable {
         posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         _ = Self.closeFrom?(&actions, 3)
+        if let directory {
+            let change = try #require(Self.changeDirectory, "this C library cannot start a process in another folder")
+            #expect(change(&actions, directory) == 0)
+        }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -216,15 +226,17 @@ final class Sandbox: @unchecked Sendable {
     }
 
     /// Starts `styxy ARGS` and returns at once.
-    func spawn(_ arguments: [String], environment extra: [String: String] = [:]) throws -> ChildProcess {
-        try ChildProcess(try StyxyBinary.require(), arguments, environment: environment.merging(extra) { $1 }, outputPrefix: nextLog())
+    func spawn(_ arguments: [String], environment extra: [String: String] = [:], in directory: String? = nil) throws -> ChildProcess {
+        try ChildProcess(try StyxyBinary.require(), arguments, environment: environment.merging(extra) { $1 }, outputPrefix: nextLog(),
+                         directory: directory)
     }
 
     /// Runs `styxy ARGS` to the end (killed after `timeout` seconds). The environment is built from
     /// scratch: no STYXY_CONFIG, no XDG folders, HOME and STYXY_HOME private to the test.
     @discardableResult
-    func run(_ arguments: [String], environment extra: [String: String] = [:], timeout: Double = 30) throws -> RunResult {
-        let child = try spawn(arguments, environment: extra)
+    func run(_ arguments: [String], environment extra: [String: String] = [:], in directory: String? = nil,
+             timeout: Double = 30) throws -> RunResult {
+        let child = try spawn(arguments, environment: extra, in: directory)
         let finished = child.wait(timeout: timeout)
         #expect(finished, "styxy \(arguments.joined(separator: " ")) did not finish within \(timeout)s")
         return child.result(timedOut: !finished)

@@ -66,7 +66,7 @@ struct CommonSettings {
     }
 
     init(_ quick: QuickArguments) {
-        self.init(manifest: quick.values["manifest"] ?? ManifestOptions.defaultPath,
+        self.init(manifest: ManifestOptions.locate(quick.values["manifest"]),
                   instance: quick.values["instance"] ?? InstanceOptions.defaultInstance, ttl: quick.values["ttl"])
     }
 
