@@ -61,20 +61,7 @@ public struct Diagnostic: Hashable, Sendable {
 
     /// User text (values, key names) reaches messages; a diagnostic stays one line, and a
     /// terminal escape in a project's file never reaches the terminal.
-    public static func oneLine(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else { return text }
-        var out = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7f: out += "\\u{\(String(scalar.value, radix: 16))}"
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
-    }
+    public static func oneLine(_ text: String) -> String { PrintableText.escaped(text) }
 }
 
 /// An error a command reports to the user and maps to a documented exit status.

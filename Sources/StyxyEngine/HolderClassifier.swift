@@ -32,8 +32,8 @@ public struct PortOccupant: Sendable, Equatable {
         guard let holder = holders.first else {
             return "a process Styxy cannot see (another user's; try `sudo ss -ltnp 'sport = :\(port)'`)"
         }
-        var text = "PID \(holder.pid) (\(holder.command))"
-        if let folder = holder.workingDirectory { text += " in \(folder)" }
+        var text = "PID \(holder.pid) (\(PrintableText.escaped(holder.command)))"
+        if let folder = holder.workingDirectory { text += " in \(PrintableText.escaped(folder))" }
         if holders.count > 1 { text += " and \(holders.count - 1) more" }
         return text
     }

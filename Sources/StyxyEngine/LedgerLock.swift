@@ -68,7 +68,7 @@ public final class LedgerLock: @unchecked Sendable {
         guard let pid else { return "another process (not named in /proc/locks)" }
         if let command = try? FileIO.read("/proc/\(pid)/cmdline"), !command.isEmpty {
             let text = String(decoding: command.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self).trimmingNewlines
-            return "PID \(pid) (\(text))"
+            return "PID \(pid) (\(PrintableText.escaped(text)))"
         }
         return "PID \(pid)"
     }

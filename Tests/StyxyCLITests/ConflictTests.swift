@@ -105,6 +105,32 @@ struct ConflictTests {
     }
 
     @Test(.enabled(if: Python.path != nil, "needs python3 for a listener in another process"))
+    func aHoldersCommandLineCannotBreakLinesOrDriveTheTerminal() throws {
+        let s = try Sandbox()
+        let block = try PortBlocks.reserve(20)
+        let manifest = try s.project("shop", Self.shop(block))
+        #expect(try s.resolve(manifest)["web.default"] == block.lowerBound)
+        // The script spans lines, and carries a raw ESC that would clear the screen if printed.
+        let script = "_ = '\u{1b}[2J'\n" + Self.listenScript(port: block.lowerBound, host: "127.0.0.1", ipv6: false)
+        let child = try s.python(script, cwd: "/")
+        defer { child.kill(); child.wait(timeout: 5) }
+
+        let check = try s.run(["check", String(block.lowerBound)])
+        let strict = try s.run(["resolve", "-m", manifest, "--strict"])
+        let scan = try s.run(["scan", "--range", "\(block.lowerBound)-\(block.lowerBound)"])
+        for (name, result, text) in [("check", check, check.stdout), ("resolve", strict, strict.stderr), ("scan", scan, scan.stdout)] {
+            #expect(text.contains("PID \(child.pid)") || text.contains(String(child.pid)), "\(name): \(result)")
+            #expect(!text.unicodeScalars.contains("\u{1b}"), "\(name) printed a raw ESC: \(result)")
+            #expect(text.contains(#"\u{1b}[2J"#) && text.contains(#"\nimport socket"#), "\(name): \(result)")
+            #expect(!text.split(separator: "\n").contains { $0.hasPrefix("import socket") }, "\(name) broke a line: \(result)")
+        }
+        // JSON keeps the command as it is; its encoder escapes it.
+        let json = try s.run(["check", String(block.lowerBound), "--json"])
+        let holders = (try json.json()["ports"] as? [[String: Any]])?.first?["holders"] as? [[String: Any]]
+        #expect((holders?.first?["command"] as? String)?.contains("\u{1b}[2J") == true, "\(json)")
+    }
+
+    @Test(.enabled(if: Python.path != nil, "needs python3 for a listener in another process"))
     func aListenerRunningInsideTheProjectIsNotAConflict() throws {
         let s = try Sandbox()
         let block = try PortBlocks.reserve(20)

@@ -1,3 +1,5 @@
+import StyxyCore
+
 /// A plain text table: a header row and columns padded to their widest cell.
 struct Table {
     var headers: [String]
@@ -14,7 +16,9 @@ struct Table {
     mutating func add(_ cells: String...) { rows.append(cells) }
     mutating func add(_ cells: [String]) { rows.append(cells) }
 
+    /// Cells are printed through `PrintableText`, so no cell can break its row.
     func rendered(on terminal: Terminal) -> String {
+        let rows = self.rows.map { $0.map(PrintableText.escaped) }
         var widths = headers.map(\.count)
         for row in rows {
             for (index, cell) in row.enumerated() where index < widths.count {
