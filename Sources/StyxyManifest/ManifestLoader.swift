@@ -62,7 +62,7 @@ private struct ManifestBuilder {
     let builtinTemplates: Set<String>
     var reader = SchemaReader()
     /// Every port read, from valid and invalid services alike, so cross-service rules see them all.
-    var declared: [(service: String, named: Bool, port: NamedPort)] = []
+    var declared: [(service: String, named: Bool, transport: TransportKind, port: NamedPort)] = []
 
     init(path: String, root: String, catalog: Catalog, builtinTemplates: Set<String>) {
         self.path = path
@@ -172,7 +172,7 @@ private struct ManifestBuilder {
                                       at: key.location, path: path, allowPrivileged: allowPrivileged)
             ports = [port]
         }
-        declared.append(contentsOf: ports.map { (service: name, named: fields["ports"] != nil, port: $0) })
+        declared.append(contentsOf: ports.map { (service: name, named: fields["ports"] != nil, transport: transport, port: $0) })
         guard reader.bag.items.count == errorsBefore, let range else { return nil }
         return Service(name: name, type: type?.name, range: range, explicitRange: fields["range"] != nil, typePreferred: type?.preferred.filter(range.contains) ?? [],
                        ports: ports, command: command, shared: shared, transport: transport,
@@ -278,9 +278,10 @@ private struct ManifestBuilder {
     mutating func checkAcrossServices() {
         var variables: [String: (String, SourceLocation)] = [:]
         var preferences: [Int: (String, SourceLocation)] = [:]
-        var composeTargets: [ComposeTarget: (String, SourceLocation)] = [:]
+        // A container port is published once per protocol, whatever the host address.
+        var composeTargets: [String: (String, SourceLocation)] = [:]
         // Document order, so the second occurrence is the one reported.
-        for (service, named, port) in declared.sorted(by: { $0.port.location < $1.port.location }) {
+        for (service, named, transport, port) in declared.sorted(by: { $0.port.location < $1.port.location }) {
             let label = named ? "\(service).\(port.name)" : service
             let path = named ? "services.\(service).ports.\(port.name)" : "services.\(service)"
             let envAt = port.envLocation ?? port.location
@@ -308,11 +309,12 @@ private struct ManifestBuilder {
             }
             if let compose = port.compose {
                 let at = port.composeLocation ?? port.location
-                if let (owner, first) = composeTargets[compose] {
-                    reader.bag.error("Compose port \(compose.service):\(compose.target) is also published by \(owner) (line \(first.line))",
+                let shown = "\(compose.service):\(compose.target)" + (transport == .tcp ? "" : "/\(transport.rawValue)")
+                if let (owner, first) = composeTargets[shown] {
+                    reader.bag.error("Compose port \(shown) is also published by \(owner) (line \(first.line))",
                                      at: at, path: "\(path).compose", hint: "publish each container port once")
                 } else {
-                    composeTargets[compose] = (label, at)
+                    composeTargets[shown] = (label, at)
                 }
             }
         }

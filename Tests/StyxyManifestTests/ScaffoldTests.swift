@@ -151,7 +151,7 @@ struct ScaffoldFixtureTests {
     func mixed() throws {
         let (proposal, manifest) = try Scaffolded.fixture("mixed")
         #expect(proposal.sources == ["package.json", "compose.yaml", "Procfile"])
-        #expect(proposal.services == ["dev", "preview", "docs-dev", "api", "emulators", "api-2", "mq", "ollama", "web", "web-2"])
+        #expect(proposal.services == ["dev", "preview", "docs-dev", "api", "emulators", "api-2", "mq", "ollama", "dns", "web", "web-2"])
         #expect(manifest.project == "@acme/shop")
         #expect(try manifest.onlyPort("dev").preferred == 3000)
         #expect(try manifest.onlyPort("preview").preferred == nil, "3000 stays with dev")
@@ -182,7 +182,10 @@ struct ScaffoldFixtureTests {
         #expect(try manifest.onlyPort("web").preferred == nil)
         #expect(try manifest.onlyPort("web").compose == ComposeTarget(service: "web", target: 80))
         #expect(proposal.text.contains("\"9000-9005:9000-9005\" (port ranges are not supported)"))
-        #expect(manifest.service(named: "dns") == nil, "UDP only")
+        // UDP only: a UDP service, which the override publishes with /udp.
+        #expect(manifest.service(named: "dns")?.transport == .udp)
+        #expect(try manifest.onlyPort("dns").compose == ComposeTarget(service: "dns", target: 53))
+        #expect(try manifest.onlyPort("dns").preferred == nil, "53 is below 1024")
         // The Procfile's web: renamed, its 3000 taken, PORT kept as a second variable.
         #expect(try manifest.onlyPort("web-2").env == ["WEB_2_PORT", "PORT"])
         #expect(try manifest.onlyPort("web-2").preferred == nil)

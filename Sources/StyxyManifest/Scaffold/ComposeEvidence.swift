@@ -74,15 +74,22 @@ enum ComposeEvidence {
                     left.append(failure.reason)
                 case .success(let port) where port.host == nil:
                     left.append("\(port.written) (Compose picks its host port)")
-                case .success(let port) where port.transport != "tcp":
-                    left.append("\(port.written) (the compose-override output writes TCP ports only)")
-                case .success(let port) where usable.contains(where: { $0.target == port.target }):
+                case .success(let port) where TransportKind(rawValue: port.transport) == nil:
+                    left.append("\(port.written) (Styxy leases TCP and UDP ports only)")
+                case .success(let port) where usable.contains(where: { $0.target == port.target && $0.transport == port.transport }):
                     left.append("\(port.written) (container port \(port.target) is already published above)")
                 case .success(let port):
                     usable.append(port)
                 }
             }
         }
+        // A Styxy service has one protocol: TCP when the Compose service publishes any TCP port,
+        // else UDP (a DNS or statsd container).
+        let transport: TransportKind = usable.contains { $0.transport == "tcp" } || usable.isEmpty ? .tcp : .udp
+        for port in usable where port.transport != transport.rawValue {
+            left.append("\(port.written) (UDP beside TCP ports; give it a Styxy service of its own with `protocol: udp`)")
+        }
+        usable.removeAll { $0.transport != transport.rawValue }
         guard !usable.isEmpty else {
             let why = left.isEmpty ? "publishes no port" : "publishes no fixed host port Styxy can manage: \(left.joined(separator: ", "))"
             reading.skipped.append("\(label) \(why)")
@@ -122,7 +129,7 @@ enum ComposeEvidence {
             ?? guess.fromPort(usable[0].target) ?? "api"
         let imageText = image.map { " (image \(ScaffoldText.quoted($0)))" } ?? ""
         let written = usable.map(\.written).joined(separator: ", ")
-        return ServiceEvidence(origin: "\(label)\(imageText), ports \(written)", name: name, type: type, ports: ports,
+        return ServiceEvidence(origin: "\(label)\(imageText), ports \(written)", name: name, type: type, transport: transport, ports: ports,
                                command: nil, comments: notes)
     }
 

@@ -5,6 +5,8 @@ struct ServiceEvidence {
     var origin: String
     var name: String
     var type: String
+    /// UDP for a Compose service that publishes only UDP ports.
+    var transport: TransportKind = .tcp
     var ports: [PortEvidence]
     /// Already templated: `{{port}}` or `{{ports.NAME}}` where the port was written.
     var command: String?
@@ -35,6 +37,7 @@ struct PlannedService {
     var origin: String
     var name: String
     var type: String
+    var transport: TransportKind
     var ports: [PlannedPort]
     var command: String?
     var comments: [String]
@@ -91,7 +94,7 @@ struct ScaffoldPlanner {
                                      env: env, compose: port.compose))
         }
         for comment in comments { notes.append("service \(name): \(comment)") }
-        return PlannedService(origin: found.origin, name: name, type: found.type, ports: ports, command: found.command, comments: comments)
+        return PlannedService(origin: found.origin, name: name, type: found.type, transport: found.transport, ports: ports, command: found.command, comments: comments)
     }
 
     /// The preference to keep, or nil with a comment saying why it was dropped.

@@ -70,6 +70,7 @@ enum ScaffoldText {
         for remark in service.comments { out += comment(remark, indent: "  ") }
         out.append("  \(plain(service.name)):")
         out.append("    type: \(plain(service.type))")
+        if service.transport != .tcp { out.append("    protocol: \(service.transport.rawValue)") }
         if service.ports.count == 1, service.ports[0].name == nil {
             out += portFields(service.ports[0], indent: "    ")
         } else {
