@@ -251,7 +251,7 @@ private struct ManifestBuilder {
                                         ?? "for example 127.0.0.1 or ::1")
                 }
             }
-            if let service, !Self.isValidComposeName(service) {
+            if let service, !Manifest.isValidComposeName(service) {
                 reader.bag.error("invalid Compose service name '\(service)'", at: map["service"]!, path: "\(path).compose.service",
                                  hint: "Compose names use letters, digits, '.', '_' and '-'")
             }
@@ -264,14 +264,6 @@ private struct ManifestBuilder {
         return NamedPort(name: name, preferred: preferred, env: env, compose: compose, location: location,
                          preferredLocation: fields["port"]?.location, envLocation: fields["env"]?.location,
                          composeLocation: fields["compose"]?.location)
-    }
-
-    static func isValidComposeName(_ name: String) -> Bool {
-        func isAlphanumeric(_ byte: UInt8) -> Bool {
-            (0x61...0x7a).contains(byte) || (0x41...0x5a).contains(byte) || (0x30...0x39).contains(byte)
-        }
-        guard let first = name.utf8.first, isAlphanumeric(first) else { return false }
-        return name.utf8.allSatisfy { isAlphanumeric($0) || $0 == 0x2e || $0 == 0x5f || $0 == 0x2d }
     }
 
     /// Rules that need all services at once: unique variables, unique preferences, unique Compose targets.
@@ -416,6 +408,15 @@ private struct ManifestBuilder {
 }
 
 extension Manifest {
+    /// Compose service names: letters, digits, '.', '_' and '-', starting with a letter or digit.
+    static func isValidComposeName(_ name: String) -> Bool {
+        func isAlphanumeric(_ byte: UInt8) -> Bool {
+            (0x61...0x7a).contains(byte) || (0x41...0x5a).contains(byte) || (0x30...0x39).contains(byte)
+        }
+        guard let first = name.utf8.first, isAlphanumeric(first) else { return false }
+        return name.utf8.allSatisfy { isAlphanumeric($0) || $0 == 0x2e || $0 == 0x5f || $0 == 0x2d }
+    }
+
     /// An IPv4 address in dotted-quad form or an IPv6 address without brackets, as the kernel reads them.
     static func isIPAddress(_ text: String) -> Bool {
         var v4 = in_addr()

@@ -1,3 +1,4 @@
+import StyxyCore
 import Foundation
 
 // The dictionaries below are the template-facing contract (docs/templates.md). Two rules hold

@@ -1,4 +1,5 @@
 import Foundation
+import StyxyCore
 import Testing
 
 @testable import StyxyRender
@@ -65,11 +66,12 @@ struct QuotingTests {
     func yamlForms() {
         #expect(Quoting.yaml("a\u{85}b\u{7}\u{2028}") == #""a\x85b\x07\u2028""#)
         #expect(Quoting.yaml("it's \"x\" \\") == #""it's \"x\" \\""#)
+        #expect(Quoting.yaml("\u{FFFE}") == #""\uFFFE""#, "not allowed in a YAML document")
     }
 
     @Test("yaml: a double-quoted scalar PyYAML parses back exactly", .enabled(if: ToolRun.hasPyYAML))
     func yamlRoundTrip() throws {
-        let values = Self.awkward + ["yes", "null", "*alias", "- dash", "key: value", "\u{7}\u{85}\u{2028}\u{FEFF}x"]
+        let values = Self.awkward + ["yes", "null", "*alias", "- dash", "key: value", "\u{7}\u{85}\u{2028}\u{FEFF}x", "nonchar \u{FFFE}\u{FFFF} end"]
         let document = values.map { "- " + Quoting.yaml($0) }.joined(separator: "\n")
         let run = try #require(try ToolRun.run("python3", [
             "-c", "import json, sys, yaml; print(json.dumps(yaml.safe_load(sys.stdin.read())))",

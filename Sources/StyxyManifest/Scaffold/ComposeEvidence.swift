@@ -46,7 +46,7 @@ enum ComposeEvidence {
         for (key, node) in services {
             let name = key.scalarText ?? ""
             let label = "\(file) service \(ScaffoldText.quoted(name))"
-            guard isValidComposeName(name), case .mapping(let fields) = node.kind else {
+            guard Manifest.isValidComposeName(name), case .mapping(let fields) = node.kind else {
                 reading.skipped.append("\(label) could not be read")
                 continue
             }
@@ -243,15 +243,5 @@ enum ComposeEvidence {
         }
         parts.append(text[start...])
         return parts
-    }
-
-    /// Compose names: letters, digits, '.', '_' and '-', starting with a letter or digit (as the
-    /// manifest loader checks `compose.service`).
-    static func isValidComposeName(_ name: String) -> Bool {
-        func isAlphanumeric(_ byte: UInt8) -> Bool {
-            (0x61...0x7a).contains(byte) || (0x41...0x5a).contains(byte) || (0x30...0x39).contains(byte)
-        }
-        guard let first = name.utf8.first, isAlphanumeric(first) else { return false }
-        return name.utf8.allSatisfy { isAlphanumeric($0) || $0 == 0x2e || $0 == 0x5f || $0 == 0x2d }
     }
 }

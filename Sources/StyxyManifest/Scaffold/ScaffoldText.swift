@@ -1,3 +1,5 @@
+import StyxyCore
+
 /// An output the proposal declares, or leaves commented out with the reason.
 struct ProposedOutput {
     var template: String
@@ -153,31 +155,6 @@ enum ScaffoldText {
         return safe && !text.isEmpty && !specialWords.contains(text.lowercased()) ? text : quoted(text)
     }
 
-    /// A double-quoted YAML scalar: `\` and `"` escaped, and every character YAML does not allow
-    /// in a document (controls, U+FFFE, U+FFFF) or that would end a line (U+0085, U+2028, U+2029)
-    /// written as an escape.
-    static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar.value {
-            case 0x22: out += "\\\""
-            case 0x5c: out += "\\\\"
-            case 0x0a: out += "\\n"
-            case 0x09: out += "\\t"
-            case 0x0d: out += "\\r"
-            case 0x85: out += "\\N"
-            case 0x2028: out += "\\L"
-            case 0x2029: out += "\\P"
-            case 0x00...0x1f, 0x7f...0x9f: out += "\\x" + hex(scalar.value, digits: 2)
-            case 0xfeff, 0xfffe, 0xffff: out += "\\u" + hex(scalar.value, digits: 4)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
-
-    private static func hex(_ value: UInt32, digits: Int) -> String {
-        let text = String(value, radix: 16, uppercase: true)
-        return String(repeating: "0", count: max(0, digits - text.count)) + text
-    }
+    /// A double-quoted YAML scalar, as the outputs write them.
+    static func quoted(_ text: String) -> String { Quoting.yaml(text) }
 }

@@ -1,6 +1,4 @@
-import StyxyCore
-
-/// Quoted literals for the formats Styxy's outputs land in. Each result is complete, quotes
+/// Quoted literals for the formats Styxy writes: its outputs, and the manifest `init` proposes. Each result is complete, quotes
 /// included, so a template writes `{{name_json}}` rather than `"{{name}}"` and cannot forget
 /// a quote. The render context carries these as `x_json`, `x_shell`, `x_dotenv` and `x_yaml`.
 public enum Quoting {
@@ -37,7 +35,9 @@ public enum Quoting {
     public static func yaml(_ string: String) -> String {
         doubleQuoted(string) { scalar in
             if isControl(scalar) || (0x80...0x9F).contains(scalar.value) { return #"\x"# + hex(scalar.value, width: 2) }
-            if scalar == "\u{2028}" || scalar == "\u{2029}" || scalar == "\u{FEFF}" { return #"\u"# + hex(scalar.value, width: 4) }
+            // Line and paragraph separators end a line for some readers; YAML does not allow U+FFFE
+            // and U+FFFF in a document at all; a BOM inside one is easy to lose.
+            if [0x2028, 0x2029, 0xFEFF, 0xFFFE, 0xFFFF].contains(scalar.value) { return #"\u"# + hex(scalar.value, width: 4) }
             return nil
         }
     }
