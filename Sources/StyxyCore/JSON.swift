@@ -59,81 +59,113 @@ public enum JSONValue: Equatable, Sendable {
 extension JSONValue {
     /// Two-space indented JSON with a final newline; `compact` writes one line.
     public func serialized(compact: Bool = false) -> String {
-        var out = ""
+        String(decoding: bytes(compact: compact), as: UTF8.self)
+    }
+
+    /// What `serialized` returns, as UTF-8. Writing goes to bytes: appending to a `String` piece
+    /// by piece costs several times more, which a 10,000-lease ledger or listing pays in full.
+    public func bytes(compact: Bool = false) -> [UInt8] {
+        var out: [UInt8] = []
         write(into: &out, indent: compact ? nil : 0)
-        if !compact { out += "\n" }
+        if !compact { out.append(0x0A) }
         return out
     }
 
-    private func write(into out: inout String, indent: Int?) {
+    private func write(into out: inout [UInt8], indent: Int?) {
         switch self {
-        case .null: out += "null"
-        case .bool(let b): out += b ? "true" : "false"
+        case .null: out.append(ascii: "null")
+        case .bool(let b): out.append(ascii: b ? "true" : "false")
         case .number(let d):
-            if d == d.rounded(), abs(d) < 9.0e15 { out += String(Int(d)) } else { out += "\(d)" }
+            if d == d.rounded(), abs(d) < 9.0e15 { out.append(decimal: Int64(d)) } else { out.append(contentsOf: "\(d)".utf8) }
         case .string(let s): JSONValue.quote(s, into: &out)
         case .array(let items):
-            if items.isEmpty { out += "[]"; return }
-            out += "["
+            if items.isEmpty { out.append(ascii: "[]"); return }
+            out.append(0x5B)
             for (index, item) in items.enumerated() {
-                if index > 0 { out += "," }
+                if index > 0 { out.append(0x2C) }
                 JSONValue.newline(&out, indent.map { $0 + 1 })
                 item.write(into: &out, indent: indent.map { $0 + 1 })
             }
             JSONValue.newline(&out, indent)
-            out += "]"
+            out.append(0x5D)
         case .object(let pairs):
-            if pairs.isEmpty { out += "{}"; return }
-            out += "{"
+            if pairs.isEmpty { out.append(ascii: "{}"); return }
+            out.append(0x7B)
             for (index, (key, value)) in pairs.enumerated() {
-                if index > 0 { out += "," }
+                if index > 0 { out.append(0x2C) }
                 JSONValue.newline(&out, indent.map { $0 + 1 })
                 JSONValue.quote(key, into: &out)
-                out += indent == nil ? ":" : ": "
+                out.append(ascii: indent == nil ? ":" : ": ")
                 value.write(into: &out, indent: indent.map { $0 + 1 })
             }
             JSONValue.newline(&out, indent)
-            out += "}"
+            out.append(0x7D)
         }
     }
 
-    private static let indents = (0..<16).map { "\n" + String(repeating: "  ", count: $0) }
-
-    private static func newline(_ out: inout String, _ indent: Int?) {
+    private static func newline(_ out: inout [UInt8], _ indent: Int?) {
         guard let indent else { return }
-        out += indent < indents.count ? indents[indent] : "\n" + String(repeating: "  ", count: indent)
+        out.append(0x0A)
+        out.append(contentsOf: repeatElement(0x20, count: 2 * indent))
     }
 
-    /// A JSON string literal, quotes included.
-    public static func quote(_ s: String, into out: inout String) {
-        out += "\""
-        // Most strings need no escape at all (0xE2 starts U+2028 and U+2029, escaped below).
-        if !s.utf8.contains(where: { $0 == 0x22 || $0 == 0x5c || $0 < 0x20 || $0 == 0xE2 }) {
-            out += s
-            out += "\""
+    /// A JSON string literal, quotes included, appended as UTF-8.
+    public static func quote(_ s: String, into out: inout [UInt8]) {
+        out.append(0x22)
+        // Most strings need no escape at all (0xE2 starts U+2028 and U+2029, escaped below); they
+        // are checked and copied over their contiguous UTF-8, the cheapest way Swift offers.
+        var text = s
+        let copied = text.withUTF8 { buffer in
+            for byte in buffer where byte == 0x22 || byte == 0x5c || byte < 0x20 || byte == 0xE2 { return false }
+            out.append(contentsOf: buffer)
+            return true
+        }
+        if copied {
+            out.append(0x22)
             return
         }
         for scalar in s.unicodeScalars {
             switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
+            case "\"": out.append(ascii: "\\\"")
+            case "\\": out.append(ascii: "\\\\")
+            case "\n": out.append(ascii: "\\n")
+            case "\r": out.append(ascii: "\\r")
+            case "\t": out.append(ascii: "\\t")
             case _ where scalar.value < 0x20 || scalar.value == 0x2028 || scalar.value == 0x2029:
                 let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
+                out.append(contentsOf: ("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).utf8)
+            default: UTF8.encode(scalar) { out.append($0) }
             }
         }
-        out += "\""
+        out.append(0x22)
     }
 
     public static func quoted(_ s: String) -> String {
-        var out = ""
+        var out: [UInt8] = []
         quote(s, into: &out)
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
+}
+
+extension Array where Element == UInt8 {
+    /// Appends text the program itself spells (keys, punctuation) as UTF-8.
+    public mutating func append(ascii text: StaticString) {
+        text.withUTF8Buffer { append(contentsOf: $0) }
+    }
+
+    /// Appends an integer in decimal, without making a `String` of it.
+    public mutating func append(decimal value: Int64) {
+        if value < 0 { append(0x2D) }
+        var magnitude = value.magnitude
+        let start = count
+        repeat {
+            append(0x30 + UInt8(magnitude % 10))
+            magnitude /= 10
+        } while magnitude > 0
+        self[start...].reverse()
+    }
+
+    public mutating func append(decimal value: Int) { append(decimal: Int64(value)) }
 }
 
 // MARK: - Reading

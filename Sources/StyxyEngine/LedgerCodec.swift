@@ -13,35 +13,57 @@ import Glibc
 /// whitespace, escapes; unknown keys are skipped so a later minor version can add fields.
 enum LedgerCodec {
     static func encode(_ state: LedgerState) -> [UInt8] {
-        var out = ""
+        var out: [UInt8] = []
         out.reserveCapacity(256 * state.leases.count + 128)
-        out += "{\"format\":\"styxy-ledger\",\"schema_version\":\(LedgerState.schemaVersion),\"generation\":\(state.generation),\"leases\":["
-        for (index, lease) in state.leases.sorted(by: { $0.key < $1.key }).enumerated() {
-            out += index == 0 ? "\n{" : ",\n{"
-            field("root", lease.key.root, &out, first: true)
-            field("service", lease.key.service, &out)
-            field("port_name", lease.key.portName, &out)
-            field("instance", lease.key.instance, &out)
-            out += ",\"port\":\(lease.port)"
-            field("protocol", lease.transport, &out)
-            field("project", lease.project, &out)
-            field("manifest", lease.manifest, &out)
-            out += ",\"created_at\":\(lease.createdAt),\"refreshed_at\":\(lease.refreshedAt)"
-            out += ",\"expires_at\":" + (lease.expiresAt.map(String.init) ?? "null")
-            out += ",\"ttl_seconds\":" + (lease.ttl.map(String.init) ?? "null")
-            if let preferred = lease.preferred { out += ",\"preferred\":\(preferred)" }
-            if !lease.retiredPorts.isEmpty {
-                out += ",\"retired_ports\":[" + lease.retiredPorts.map(String.init).joined(separator: ",") + "]"
+        out.append(ascii: "{\"format\":\"styxy-ledger\",\"schema_version\":")
+        out.append(decimal: LedgerState.schemaVersion)
+        out.append(ascii: ",\"generation\":")
+        out.append(decimal: state.generation)
+        out.append(ascii: ",\"leases\":[")
+        // Sorting positions rather than leases spares moving (and retaining) every lease's strings.
+        let leases = state.leases
+        for (index, position) in leases.indices.sorted(by: { leases[$0].key < leases[$1].key }).enumerated() {
+            let lease = leases[position]
+            out.append(ascii: index == 0 ? "\n{\"root\":" : ",\n{\"root\":")
+            JSONValue.quote(lease.key.root, into: &out)
+            out.append(ascii: ",\"service\":")
+            JSONValue.quote(lease.key.service, into: &out)
+            out.append(ascii: ",\"port_name\":")
+            JSONValue.quote(lease.key.portName, into: &out)
+            out.append(ascii: ",\"instance\":")
+            JSONValue.quote(lease.key.instance, into: &out)
+            out.append(ascii: ",\"port\":")
+            out.append(decimal: lease.port)
+            out.append(ascii: ",\"protocol\":")
+            JSONValue.quote(lease.transport, into: &out)
+            out.append(ascii: ",\"project\":")
+            JSONValue.quote(lease.project, into: &out)
+            out.append(ascii: ",\"manifest\":")
+            JSONValue.quote(lease.manifest, into: &out)
+            out.append(ascii: ",\"created_at\":")
+            out.append(decimal: lease.createdAt)
+            out.append(ascii: ",\"refreshed_at\":")
+            out.append(decimal: lease.refreshedAt)
+            out.append(ascii: ",\"expires_at\":")
+            if let expiry = lease.expiresAt { out.append(decimal: expiry) } else { out.append(ascii: "null") }
+            out.append(ascii: ",\"ttl_seconds\":")
+            if let ttl = lease.ttl { out.append(decimal: ttl) } else { out.append(ascii: "null") }
+            if let preferred = lease.preferred {
+                out.append(ascii: ",\"preferred\":")
+                out.append(decimal: preferred)
             }
-            out += "}"
+            if !lease.retiredPorts.isEmpty {
+                out.append(ascii: ",\"retired_ports\":[")
+                for (position, port) in lease.retiredPorts.enumerated() {
+                    if position > 0 { out.append(0x2C) }
+                    out.append(decimal: port)
+                }
+                out.append(0x5D)
+            }
+            out.append(0x7D)
         }
-        out += "\n]}\n"
-        return Array(out.utf8)
-    }
-
-    private static func field(_ key: String, _ value: String, _ out: inout String, first: Bool = false) {
-        out += first ? "\"\(key)\":" : ",\"\(key)\":"
-        JSONValue.quote(value, into: &out)
+        out.append(ascii: "\n]}\n")
+        return out
     }
 
     /// Why the bytes are not a ledger this version can use.

@@ -33,8 +33,10 @@ extension Styxy.Lease {
         func run() throws {
             let context = try EngineContext()
             try context.home.prepare(create: false)
-            var leases = try context.ledger.read().leases.sorted { ($0.project, $0.key) < ($1.project, $1.key) }
-            if let project { leases = leases.filter { Styxy.Lease.matches($0, project: project) } }
+            var all = try context.ledger.read().leases
+            if let project { all = all.filter { Styxy.Lease.matches($0, project: project) } }
+            // Sorting positions rather than leases spares moving every lease's strings around.
+            let leases = all.indices.sorted { (all[$0].project, all[$0].key) < (all[$1].project, all[$1].key) }.map { all[$0] }
             let out = Terminal.standardOutput
             if output.json {
                 out.write(JSONValue.object([("format_version", .int(1)), ("leases", .array(leases.map(\.json)))]).serialized())

@@ -1,0 +1,49 @@
+import StyxyCore
+import Testing
+
+/// The JSON writer every `--json` report and the ledger go through.
+@Suite("JSON writer")
+struct JSONWriterTests {
+    static let sample = JSONValue.object([
+        ("text", .string("quote \" backslash \\ newline \n tab \t bell \u{7} sep \u{2028} ünï")),
+        ("numbers", .array([.int(0), .int(-42), .int(1_795_938_342), .number(1.5)])),
+        ("empty", .object([])),
+        ("none", .array([])),
+        ("flags", .array([.bool(true), .bool(false), .null])),
+        ("nested", .object([("a", .array([.object([("b", .string(""))])]))])),
+    ])
+
+    @Test func compactTextIsExact() {
+        #expect(Self.sample.serialized(compact: true) == #"""
+            {"text":"quote \" backslash \\ newline \n tab \t bell \u0007 sep \u2028 ünï","numbers":[0,-42,1795938342,1.5],"empty":{},"none":[],"flags":[true,false,null],"nested":{"a":[{"b":""}]}}
+            """#)
+    }
+
+    @Test func indentedTextIsExact() {
+        #expect(JSONValue.object([("a", .array([.int(1), .object([("b", .null)])])), ("c", .object([]))]).serialized() == """
+            {
+              "a": [
+                1,
+                {
+                  "b": null
+                }
+              ],
+              "c": {}
+            }
+
+            """)
+    }
+
+    @Test func whatIsWrittenParsesBackToTheSameValue() throws {
+        for compact in [true, false] {
+            #expect(try JSONValue.parse(Self.sample.bytes(compact: compact)) == Self.sample)
+        }
+    }
+
+    @Test(arguments: [Int64.min, -1, 0, 7, 10, 99, 100, Int64.max])
+    func decimals(_ value: Int64) {
+        var out: [UInt8] = []
+        out.append(decimal: value)
+        #expect(String(decoding: out, as: UTF8.self) == String(value))
+    }
+}
