@@ -77,6 +77,24 @@ struct WorkflowTests {
         #expect(!FileManager.default.fileExists(atPath: marker), "the command must not have run")
     }
 
+    @Test func runStartsBesideItsOwnProjectsServerAndSaysWhoIsThere() throws {
+        let s = try Sandbox()
+        let manifest = try s.project("app", Self.stack(try PortBlocks.reserve(10)))
+        let port = try #require(try s.resolve(manifest)["web.default"])
+        // A server running from inside the project folder is this project's own.
+        let server = try s.python("""
+            import socket, time
+            s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("127.0.0.1", \(port))); s.listen(); print("ready", flush=True); time.sleep(60)
+            """, cwd: s.projectRoot("app"))
+        defer { server.kill() }
+        let client = try s.run(["run", "-m", manifest, "--", "sh", "-c", #"echo "client for $WEB_PORT""#])
+        #expect(client.status == 0 && client.stdout == "client for \(port)\n", "a command beside its own server runs: \(client)")
+        #expect(client.stderr.contains("note: port \(port) of web is already in use by this project's PID \(server.pid)"), "\(client)")
+        let quiet = try s.run(["run", "-m", manifest, "--", "true"])
+        #expect(quiet.stderr.components(separatedBy: "\n").filter { $0.contains("note:") }.count == 1, "only the port in use is named: \(quiet)")
+    }
+
     @Test func envFormatsAgreeAndTheShellFormatEvaluates() throws {
         let s = try Sandbox()
         let manifest = try s.project("it's here", Self.stack(try PortBlocks.reserve(10)))

@@ -108,7 +108,7 @@ extension Styxy {
             }
             var table = Table("SERVICE", "PORT", "VARIABLES", "STATUS")
             for item in report.assignments {
-                let name = item.portName == "default" ? item.service : "\(item.service).\(item.portName)"
+                let name = item.label
                 var status = item.status.rawValue
                 if let previous = item.previousPort { status += " from \(previous)" }
                 if item.shared { status += ", shared" }

@@ -54,15 +54,20 @@ extension Styxy {
             let report = try ResolveFlow(context: context).run(manifest, options: options, mode: .write).report
             let ports = ResolvedPorts(report: report)
             let blocked = ports.foreignHeld
+            let err = Terminal.standardError
             if !blocked.isEmpty {
-                let err = Terminal.standardError
                 for item in blocked {
-                    let label = item.portName == "default" ? item.service : "\(item.service).\(item.portName)"
                     let who = item.occupant.map { "\($0.description) (\($0.holderClass.label))" } ?? "another process"
-                    err.line("styxy: port \(item.port) of \(label) is held by \(who)")
+                    err.line("styxy: port \(item.port) of \(item.label) is held by \(who)")
                 }
                 err.line("styxy: not starting \(command[0]); stop the holder, or run `styxy resolve --reassign` to move the lease")
                 throw ExitCode(ExitStatus.conflict.rawValue)
+            }
+            // Allowed (a test run beside the dev server it talks to), but a second server on the
+            // port would die with "Address already in use": say who is there first.
+            for item in report.assignments where !item.shared {
+                guard let occupant = item.occupant, occupant.holderClass == .thisProject else { continue }
+                err.line("styxy: note: port \(item.port) of \(item.label) is already in use by this project's \(occupant.description)")
             }
             for (name, value) in ports.variables { setenv(name, value, 1) }
             exec(command)

@@ -30,3 +30,8 @@ struct ResolvedPorts {
         }
     }
 }
+
+extension Assignment {
+    /// `web`, or `emulators.ui` for a named port: how messages name the port.
+    var label: String { portName == "default" ? service : "\(service).\(portName)" }
+}
