@@ -263,6 +263,20 @@ final class Sandbox: @unchecked Sendable {
     /// The names in the state home.
     func stateFiles() -> [String] { (try? FileManager.default.contentsOfDirectory(atPath: home)) ?? ["<unreadable>"] }
 
+    /// A python3 script that listens on `host`:`port` (IPv6-only when `ipv6`), says "ready" and waits.
+    static func listenScript(port: Int, host: String = "127.0.0.1", ipv6: Bool = false) -> String {
+        """
+        import socket, time
+        s = socket.socket(socket.AF_INET6 if \(ipv6 ? "True" : "False") else socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if \(ipv6 ? "True" : "False"): s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        s.bind(('\(host)', \(port)))
+        s.listen(8)
+        print('ready', flush=True)
+        time.sleep(120)
+        """
+    }
+
     /// Starts a python3 child running `script` from the folder `cwd`; it must print "ready".
     func python(_ script: String, cwd: String) throws -> ChildProcess {
         let python = try #require(Python.path)

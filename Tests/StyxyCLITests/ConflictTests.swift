@@ -90,7 +90,7 @@ struct ConflictTests {
         let block = try PortBlocks.reserve(20)
         let manifest = try s.project("shop", Self.shop(block))
         #expect(try s.resolve(manifest)["web.default"] == block.lowerBound)
-        let child = try s.python(Self.listenScript(port: block.lowerBound, host: "127.0.0.1", ipv6: false), cwd: "/")
+        let child = try s.python(Sandbox.listenScript(port: block.lowerBound, host: "127.0.0.1", ipv6: false), cwd: "/")
         defer { child.kill(); child.wait(timeout: 5) }
 
         let check = try s.run(["check", String(block.lowerBound), "--json"])
@@ -111,7 +111,7 @@ struct ConflictTests {
         let manifest = try s.project("shop", Self.shop(block))
         #expect(try s.resolve(manifest)["web.default"] == block.lowerBound)
         // The script spans lines, and carries a raw ESC that would clear the screen if printed.
-        let script = "_ = '\u{1b}[2J'\n" + Self.listenScript(port: block.lowerBound, host: "127.0.0.1", ipv6: false)
+        let script = "_ = '\u{1b}[2J'\n" + Sandbox.listenScript(port: block.lowerBound, host: "127.0.0.1", ipv6: false)
         let child = try s.python(script, cwd: "/")
         defer { child.kill(); child.wait(timeout: 5) }
 
@@ -136,7 +136,7 @@ struct ConflictTests {
         let block = try PortBlocks.reserve(20)
         let manifest = try s.project("shop", Self.shop(block))
         #expect(try s.resolve(manifest)["web.default"] == block.lowerBound)
-        let child = try s.python(Self.listenScript(port: block.lowerBound, host: "0.0.0.0", ipv6: false), cwd: s.projectRoot("shop"))
+        let child = try s.python(Sandbox.listenScript(port: block.lowerBound, host: "0.0.0.0", ipv6: false), cwd: s.projectRoot("shop"))
         defer { child.kill(); child.wait(timeout: 5) }
 
         let result = try s.run(["resolve", "-m", manifest, "--strict", "--json"])
@@ -147,18 +147,5 @@ struct ConflictTests {
         #expect(heldBy["class"] as? String == "this_project")
         #expect((heldBy["holders"] as? [[String: Any]])?.first?["pid"] as? Int == Int(child.pid))
         #expect(web["port"] as? Int == block.lowerBound)
-    }
-
-    static func listenScript(port: Int, host: String, ipv6: Bool) -> String {
-        """
-        import socket, time
-        s = socket.socket(socket.AF_INET6 if \(ipv6 ? "True" : "False") else socket.AF_INET, socket.SOCK_STREAM)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        if \(ipv6 ? "True" : "False"): s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-        s.bind(('\(host)', \(port)))
-        s.listen(8)
-        print('ready', flush=True)
-        time.sleep(120)
-        """
     }
 }

@@ -64,11 +64,7 @@ struct WorkflowTests {
         let manifest = try s.project("app", Self.stack(try PortBlocks.reserve(10)))
         let port = try #require(try s.resolve(manifest)["web.default"])
         // A listener from outside the project folder: foreign.
-        let holder = try s.python("""
-            import socket, sys, time
-            s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            s.bind(("127.0.0.1", \(port))); s.listen(); print("ready", flush=True); time.sleep(60)
-            """, cwd: s.root)
+        let holder = try s.python(Sandbox.listenScript(port: port), cwd: s.root)
         defer { holder.kill() }
         let marker = s.projectRoot("app") + "/started"
         let refused = try s.run(["run", "-m", manifest, "--", "touch", marker])
@@ -82,11 +78,7 @@ struct WorkflowTests {
         let manifest = try s.project("app", Self.stack(try PortBlocks.reserve(10)))
         let port = try #require(try s.resolve(manifest)["web.default"])
         // A server running from inside the project folder is this project's own.
-        let server = try s.python("""
-            import socket, time
-            s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            s.bind(("127.0.0.1", \(port))); s.listen(); print("ready", flush=True); time.sleep(60)
-            """, cwd: s.projectRoot("app"))
+        let server = try s.python(Sandbox.listenScript(port: port), cwd: s.projectRoot("app"))
         defer { server.kill() }
         let client = try s.run(["run", "-m", manifest, "--", "sh", "-c", #"echo "client for $WEB_PORT""#])
         #expect(client.status == 0 && client.stdout == "client for \(port)\n", "a command beside its own server runs: \(client)")
