@@ -20,16 +20,18 @@ public enum DotenvBlock {
 
     /// `existing` with its Styxy block replaced by `body`, or the block appended when there is none
     /// (after a newline only if the last line lacks one). A missing or empty file gets the block alone.
+    /// The block's lines end the way the file's first line does, so a CRLF file stays CRLF.
     public static func merge(body: String, into existing: [UInt8]?) throws(MergeProblem) -> [UInt8] {
         let existing = existing ?? []
         let lines = splitLines(existing)
+        let crlf = lines.first.map { $0.count >= 2 && existing[$0.upperBound - 2] == 0x0D && existing[$0.upperBound - 1] == 0x0A } ?? false
         let begins = lines.indices.filter { startsWith(lines[$0], beginPrefix, in: existing) }
         if begins.count > 1 { throw .severalBlocks(lines: begins.map { $0 + 1 }) }
 
         guard let begin = begins.first else {
             var merged = existing
-            if let last = existing.last, last != UInt8(ascii: "\n") { merged.append(UInt8(ascii: "\n")) }
-            return merged + block(body, finalNewline: true)
+            if let last = existing.last, last != UInt8(ascii: "\n") { merged.append(contentsOf: crlf ? [0x0D, 0x0A] : [0x0A]) }
+            return merged + block(body, finalNewline: true, crlf: crlf)
         }
         guard let end = lines[(begin + 1)...].indices.first(where: { startsWith(lines[$0], endPrefix, in: existing) }) else {
             throw .unterminated(beginLine: begin + 1)
@@ -39,16 +41,23 @@ public enum DotenvBlock {
         let endLine = lines[end]
         let finalNewline = endLine.upperBound > endLine.lowerBound && existing[endLine.upperBound - 1] == UInt8(ascii: "\n")
         return Array(existing[..<lines[begin].lowerBound])
-            + block(body, finalNewline: finalNewline)
+            + block(body, finalNewline: finalNewline, crlf: crlf)
             + Array(existing[endLine.upperBound...])
     }
 
-    static func block(_ body: String, finalNewline: Bool) -> [UInt8] {
+    static func block(_ body: String, finalNewline: Bool, crlf: Bool = false) -> [UInt8] {
         var text = beginMarker + "\n" + body
         if !body.isEmpty, !body.hasSuffix("\n") { text += "\n" }
         text += endMarker
         if finalNewline { text += "\n" }
-        return Array(text.utf8)
+        guard crlf else { return Array(text.utf8) }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count + 16)
+        for byte in text.utf8 {
+            if byte == 0x0A, bytes.last != 0x0D { bytes.append(0x0D) }
+            bytes.append(byte)
+        }
+        return bytes
     }
 
     /// Byte ranges of the lines, each including its `\n` when it has one.

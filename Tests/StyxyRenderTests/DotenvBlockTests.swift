@@ -40,6 +40,18 @@ struct DotenvBlockTests {
         #expect(try merge(before + edited + after) == before + block + after)
     }
 
+    @Test("a CRLF file gets a CRLF block, and keeps it on every later merge")
+    func crlfFiles() throws {
+        let crlfBlock = block.replacingOccurrences(of: "\n", with: "\r\n")
+        #expect(try merge("A=1\r\nB=2\r\n") == "A=1\r\nB=2\r\n" + crlfBlock)
+        #expect(try merge("A=1\r\nB=2") == "A=1\r\nB=2\r\n" + crlfBlock, "a missing final newline is added as CRLF")
+        let once = try merge("A=1\r\n")
+        #expect(try merge(once) == once)
+        let handEdited = "A=1\r\n" + DotenvBlock.beginMarker + "\r\nWEB_PORT=1\r\n" + DotenvBlock.endMarker + "\r\nTAIL=1\r\n"
+        #expect(try merge(handEdited) == "A=1\r\n" + crlfBlock + "TAIL=1\r\n")
+        #expect(try merge("A=1\nB=2\r\n") == "A=1\nB=2\r\n" + block, "the first line decides: LF")
+    }
+
     @Test("merging twice changes nothing the second time")
     func idempotent() throws {
         for user in ["A=1", "A=1\n", "", "x\n\n\n"] {
