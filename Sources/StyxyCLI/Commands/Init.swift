@@ -49,6 +49,11 @@ extension Styxy {
             let out = Terminal.standardOutput
             out.line(Self.summary(proposal, path: manifestPath, verb: "wrote"))
             Terminal.standardError.report(proposal.notes.map { Diagnostic(.note, $0) })
+            if let exposed = GitIgnoreCheck.unignored(proposal.outputs, in: dir), !exposed.isEmpty {
+                Terminal.standardError.report([Diagnostic(
+                    .note, "git does not ignore \(exposed.joined(separator: ", ")), which will hold this machine's ports",
+                    hint: "add \(exposed.count == 1 ? "it" : "them") to .gitignore, so no one commits their ports for everyone")])
+            }
             let plainPath = manifestPath.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || ("0"..."9").contains($0) || "._/-".unicodeScalars.contains($0) }
             let resolve = dir == "." ? "styxy resolve" : "styxy resolve -m \(plainPath ? manifestPath : Quoting.shell(manifestPath))"
             out.line(proposal.services.isEmpty

@@ -21,6 +21,8 @@ public struct ManifestScaffold {
         public var notes: [String]
         /// The proposed services' names, in the order written.
         public var services: [String]
+        /// The paths of the outputs it declares (not those left commented out), relative to the project.
+        public var outputs: [String] = []
     }
 
     /// The built-in templates a proposal may name.
@@ -65,7 +67,8 @@ public struct ManifestScaffold {
             skipped: skipped, services: services, outputs: outputs)
         let text = ScaffoldText.render(document)
         try check(text, path: manifestPath(in: projectDirectory), root: root, catalog: catalog)
-        return Proposal(text: text, sources: document.sources, notes: notes, services: services.map(\.name))
+        return Proposal(text: text, sources: document.sources, notes: notes, services: services.map(\.name),
+                        outputs: outputs.filter { $0.leftOutBecause == nil }.map(\.path))
     }
 
     /// Writes `proposal` as `styxy.yaml` in `projectDirectory`, never replacing a file (or a
