@@ -105,6 +105,10 @@ struct WorkflowTests {
         }
         let dotenv = try s.run(["env", "-m", manifest, "--format", "dotenv"]).stdout
         #expect(dotenv.split(separator: "\n").contains("WEB_PORT=\(ports["web.default"]!)"), "\(dotenv)")
+        // $GITHUB_ENV keeps quotes, so the github format writes values as they are.
+        let github = try s.run(["env", "-m", manifest, "--format", "github"]).stdout.split(separator: "\n")
+        #expect(github.contains("STYXY_PROJECT_ROOT=\(s.projectRoot("it's here"))") && github.contains("PORT=\(ports["api.default"]!)"),
+                "\(github)")
     }
 
     @Test func sixParallelInstancesInOneFolderGetDisjointPorts() throws {

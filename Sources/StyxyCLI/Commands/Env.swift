@@ -6,7 +6,7 @@ import StyxyRender
 extension Styxy {
     struct Env: ParsableCommand {
         enum Format: String, ExpressibleByArgument, CaseIterable {
-            case dotenv, shell, json
+            case dotenv, shell, json, github
         }
 
         static let configuration = CommandConfiguration(
@@ -14,14 +14,16 @@ extension Styxy {
             discussion: """
                 The shell format is safe to eval in sh, bash and zsh: eval "$(styxy env --format shell)". \
                 Besides each service's variables it prints STYXY_PROJECT, STYXY_PROJECT_ROOT and \
-                STYXY_INSTANCE, which let Styxy recognise processes started from that shell as this project's.
+                STYXY_INSTANCE, which let Styxy recognise processes started from that shell as this project's. \
+                The github format is what a GitHub Actions step appends to $GITHUB_ENV: \
+                styxy env --format github >> "$GITHUB_ENV".
                 """
         )
 
         @OptionGroup var manifestOptions: ManifestOptions
         @OptionGroup var instanceOptions: InstanceOptions
         @OptionGroup var ttlOptions: TTLOptions
-        @Option(help: "dotenv, shell or json.") var format: Format = .dotenv
+        @Option(help: "dotenv, shell, json or github ($GITHUB_ENV).") var format: Format = .dotenv
 
         func run() throws {
             try Self.execute(CommonSettings(manifest: manifestOptions.manifest, instance: instanceOptions.instance, ttl: ttlOptions.ttl),
@@ -45,6 +47,16 @@ extension Styxy {
             return plain ? value : Quoting.dotenv(value)
         }
 
+        /// `$GITHUB_ENV` takes `NAME=value` literally, quotes included, so values are not quoted;
+        /// a value with a line break uses its `NAME<<DELIMITER` form, with a delimiter the value
+        /// does not contain.
+        static func githubEnvironmentLine(_ name: String, _ value: String) -> String {
+            guard value.contains(where: \.isNewline) else { return "\(name)=\(value)\n" }
+            var delimiter = "STYXY_EOF"
+            while value.contains(delimiter) { delimiter += "_" + String(UInt32.random(in: 0...UInt32.max), radix: 16) }
+            return "\(name)<<\(delimiter)\n\(value)\n\(delimiter)\n"
+        }
+
         static func execute(_ common: CommonSettings, format: Format) throws {
             let context = try EngineContext()
             let manifest = try context.loadManifest(common.manifest)
@@ -59,6 +71,8 @@ extension Styxy {
                 for (name, value) in variables { out.line("export \(name)=\(Quoting.shell(value))") }
             case .dotenv:
                 for (name, value) in variables { out.line("\(name)=\(Self.dotenvValue(value))") }
+            case .github:
+                for (name, value) in variables { out.write(Self.githubEnvironmentLine(name, value)) }
             }
         }
     }
