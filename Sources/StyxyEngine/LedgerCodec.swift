@@ -108,6 +108,14 @@ private struct Scanner {
     /// Set when leases are not in the order Styxy writes them.
     var unsorted = false
     let arena = Arena()
+    /// The last string made for each text field of a lease. Neighbouring leases (sorted by root)
+    /// mostly share their root, project, manifest, instance, port name and protocol, so a field
+    /// equal to the previous lease's reuses its string instead of decoding another copy.
+    private var recent: [(bytes: Key, text: String)?] = Array(repeating: nil, count: TextField.allCases.count)
+
+    enum TextField: Int, CaseIterable {
+        case root, service, portName, instance, project, manifest, transport
+    }
 
     init(bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
@@ -235,10 +243,20 @@ private struct Scanner {
         if let ttl, ttl <= 0 { throw missing("ttl_seconds") }
         if let preferred, !(1...65535).contains(preferred) { throw missing("preferred") }
         if let focus, !root.isEmpty, !root.equals(focus) { return (nil, raw) }
-        let key = LeaseKey(root: root.text, service: raw.service!.text, portName: raw.portName!.text, instance: raw.instance!.text)
-        return (Lease(key: key, project: project?.text ?? "", manifest: manifest?.text ?? "", port: Int(port),
-                      transport: transport?.text ?? "tcp", createdAt: created, refreshedAt: refreshed, expiresAt: expires,
-                      ttl: ttl, retiredPorts: retired, preferred: preferred.map(Int.init)), raw)
+        let key = LeaseKey(root: text(root, .root), service: text(raw.service!, .service), portName: text(raw.portName!, .portName),
+                           instance: text(raw.instance!, .instance))
+        return (Lease(key: key, project: project.map { text($0, .project) } ?? "", manifest: manifest.map { text($0, .manifest) } ?? "",
+                      port: Int(port), transport: transport.map { text($0, .transport) } ?? "tcp", createdAt: created,
+                      refreshedAt: refreshed, expiresAt: expires, ttl: ttl, retiredPorts: retired, preferred: preferred.map(Int.init)), raw)
+    }
+
+    /// The string of `bytes`, reused from the previous lease's `field` when the bytes are the same.
+    /// (Keys point into the file or the arena, both alive as long as the scanner.)
+    private mutating func text(_ bytes: Key, _ field: TextField) -> String {
+        if let last = recent[field.rawValue], last.bytes == bytes { return last.text }
+        let made = bytes.text
+        recent[field.rawValue] = (bytes, made)
+        return made
     }
 
     // MARK: JSON pieces
