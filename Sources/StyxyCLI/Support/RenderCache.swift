@@ -53,7 +53,11 @@ struct RenderCache {
             for field in [service.name, service.type, service.command ?? "\u{0}none", service.shared ? "shared" : "own"] { digest.add(field) }
             for port in service.ports {
                 for field in [port.name, String(port.port)] + port.env { digest.add(field) }
-                digest.add(port.compose.map { "\($0.service):\($0.target)" } ?? "\u{0}none")
+                if let compose = port.compose {
+                    for field in [compose.service, String(compose.target), compose.hostIP ?? "\u{0}any", compose.transport] { digest.add(field) }
+                } else {
+                    digest.add("\u{0}none")
+                }
             }
         }
         for path in paths { digest.add(path) }
