@@ -56,6 +56,14 @@ struct ManifestSearchTests {
         #expect(s.ledgerBytes() == nil && !FileManager.default.fileExists(atPath: s.projectRoot("shared") + "/.env"))
         // Named explicitly, it is the user's choice.
         #expect(try s.run(["resolve", "-m", "../styxy.yaml"], in: below).status == 0)
+
+        // Someone else's link to a manifest the user owns is someone else's too.
+        let planted = s.projectRoot("planted")
+        try FileManager.default.createDirectory(atPath: planted + "/mine", withIntermediateDirectories: true)
+        let own = try s.project("own", Self.manifest(block))
+        #expect(symlink(own, planted + "/styxy.yaml") == 0 && lchown(planted + "/styxy.yaml", 65534, 65534) == 0)
+        let linked = try s.run(["resolve"], in: planted + "/mine")
+        #expect(linked.status == 65 && linked.stderr.contains("no manifest here"), "\(linked)")
     }
 
     @Test func theNearestManifestWins() throws {

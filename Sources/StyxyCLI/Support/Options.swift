@@ -22,7 +22,8 @@ struct ManifestOptions: ParsableArguments {
     /// `given` when there is one; otherwise `styxy.yaml` in the current folder or the nearest
     /// parent that has one, as a relative path (`../../styxy.yaml`), so messages point at it the
     /// way the user would type it. A manifest in a parent folder counts only when the current
-    /// user owns it: someone else's `/tmp/styxy.yaml` must not decide where this user's outputs go.
+    /// user owns it (the link itself, if it is one): someone else's `/tmp/styxy.yaml` must not
+    /// decide where this user's outputs go.
     /// With none found, `styxy.yaml`, whose absence the loader reports.
     static func locate(_ given: String?, from start: String = FileIO.currentDirectory()) -> String {
         if let given { return given }
@@ -30,8 +31,9 @@ struct ManifestOptions: ParsableArguments {
         var up = ""
         while true {
             let candidate = FileIO.join(folder, defaultPath)
+            // lstat: a symbolic link someone else planted counts as theirs, wherever it points.
             var info = stat()
-            if stat(candidate, &info) == 0 {
+            if lstat(candidate, &info) == 0 {
                 if up.isEmpty || info.st_uid == geteuid() { return up + defaultPath }
                 return defaultPath
             }
