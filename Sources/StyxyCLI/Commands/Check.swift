@@ -45,7 +45,7 @@ extension Styxy {
                 if bind != .free { busy += 1 }
                 let lease = held[port]
                 let people = holders[port] ?? []
-                table.add(String(port), state, people.first.map { "PID \($0.pid) \(PrintableText.escaped($0.command))" } ?? (listening ? "(not visible)" : "-"),
+                table.add(String(port), state, people.first.map { "PID \($0.pid) \($0.command)" } ?? (listening ? "(not visible)" : "-"),
                           lease.map(Self.leaseText) ?? "-")
                 rows.append(.object([
                     ("port", .int(port)),

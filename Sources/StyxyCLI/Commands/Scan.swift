@@ -57,7 +57,7 @@ extension Styxy {
             for port in ports {
                 let addresses = Set(snapshot.listeners(on: UInt16(port)).map(\.localAddress)).sorted().joined(separator: ",")
                 let holder = holders[port]?.first
-                table.add(String(port), addresses, holder.map { String($0.pid) } ?? "?", holder.map { PrintableText.escaped($0.command) } ?? "(not visible)",
+                table.add(String(port), addresses, holder.map { String($0.pid) } ?? "?", holder?.command ?? "(not visible)",
                           held[port].map(Check.leaseText) ?? "-")
             }
             out.write(table.rendered(on: out))
