@@ -25,6 +25,9 @@ fi
 # swiftc line and wins over SwiftPM's own -sanitize flags (the compiler keeps only the last one),
 # which is how AddressSanitizer and the coverage instrumentation both reach every target.
 # gold warns once per ASan helper symbol; the warnings are harmless and drown the build log.
+# SwiftPM keeps the build plan of the path dependency (the root package) and misses source files
+# added there since; dropping the plan makes it look again, and compiled objects are still reused.
+rm -f .build/release/description.json .build/release.yaml
 nice -n 10 swift build -c release --scratch-path .build --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address 2>&1 |
   { grep -v "Cannot export local symbol" || true; }
 bin=$(swift build -c release --scratch-path .build --show-bin-path)
