@@ -92,6 +92,7 @@ extension Styxy.Lease {
                 }
             }
             let released = try context.maintenance().release(where: matches)
+            if !released.isEmpty { RenderCache.sweep(home: context.home, keeping: try context.ledger.read().leases) }
             let out = Terminal.standardOutput
             if output.json {
                 out.write(JSONValue.object([("format_version", .int(1)), ("released", .array(released.map(\.json)))]).serialized())
@@ -115,6 +116,7 @@ extension Styxy.Lease {
         func run() throws {
             let context = try EngineContext()
             let pruned = try context.maintenance().prune(dryRun: dryRun)
+            if !dryRun { RenderCache.sweep(home: context.home, keeping: try context.ledger.read().leases) }
             let out = Terminal.standardOutput
             if output.json {
                 out.write(JSONValue.object([
