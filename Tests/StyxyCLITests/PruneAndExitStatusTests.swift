@@ -87,11 +87,13 @@ struct PruneAndExitStatusTests {
     }
 
     @Test(arguments: [["resolve", "--bogus"], ["resolve", "--ttl", "soon"], ["check", "0"], ["check", "70000"], ["lease", "frobnicate"],
-                      ["resolve", "--instance", "no spaces"]])
+                      ["resolve", "--instance", "no spaces"], ["lease", "release", "--shared"], ["env", "--format", "yaml"]])
     func aBadCommandLineIsExit64(arguments: [String]) throws {
         let s = try Sandbox()
         let result = try s.run(arguments)
         #expect(result.status == 64, "\(arguments): \(result)")
         #expect(!result.stderr.isEmpty)
+        let command = arguments.prefix { $0.allSatisfy(\.isLetter) && $0 != "frobnicate" }.joined(separator: " ")
+        #expect(result.stderr.contains("Usage: styxy \(command)"), "the usage shown is the command's own: \(result)")
     }
 }

@@ -70,12 +70,16 @@ extension Styxy.Lease {
         @Argument(help: "Services to release (default: all).") var services: [String] = []
         @OptionGroup var output: OutputOptions
 
+        func validate() throws {
+            // Here rather than in run(), so the usage printed with the error is this command's.
+            if shared && services.isEmpty { throw ValidationError("--shared needs the names of the shared services to release") }
+        }
+
         func run() throws {
             let context = try EngineContext()
             let wanted = Set(services)
             let matches: (StyxyEngine.Lease) -> Bool
             if shared {
-                guard !wanted.isEmpty else { throw ValidationError("--shared needs the names of the shared services to release") }
                 matches = { $0.isShared && wanted.contains($0.key.service) }
             } else {
                 let root: String
