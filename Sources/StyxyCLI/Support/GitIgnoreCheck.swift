@@ -13,7 +13,8 @@ import StyxyCore
 enum GitIgnoreCheck {
     static func unignored(_ paths: [String], in folder: String) -> [String]? {
         guard !paths.isEmpty else { return [] }
-        guard let (status, output) = run(["git", "-C", folder, "check-ignore", "--"] + paths) else { return nil }
+        // core.fsmonitor names a program git would start; a project folder must not choose one for init.
+        guard let (status, output) = run(["git", "-c", "core.fsmonitor=false", "-C", folder, "check-ignore", "--"] + paths) else { return nil }
         // 0: some are ignored; 1: none are; anything else (128: not a repository) says nothing.
         guard status == 0 || status == 1 else { return nil }
         let ignored = Set(output.split(separator: "\n").map(String.init))
