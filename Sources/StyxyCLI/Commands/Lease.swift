@@ -65,9 +65,10 @@ extension Styxy.Lease {
 
         @OptionGroup var manifestOptions: ManifestOptions
         @Option(help: "The project (name or root folder) whose leases to release, instead of the manifest's.") var project: String?
-        @Option(help: "Only this instance (default: every instance of the project).") var instance: String?
+        @Option(help: "Only this instance (default: every instance of the project).", completion: Completions.instanceNames)
+        var instance: String?
         @Flag(help: "Release the named shared services' machine-wide leases.") var shared = false
-        @Argument(help: "Services to release (default: all).") var services: [String] = []
+        @Argument(help: "Services to release (default: all).", completion: Completions.serviceNames) var services: [String] = []
         @OptionGroup var output: OutputOptions
 
         func validate() throws {

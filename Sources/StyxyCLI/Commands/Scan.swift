@@ -9,7 +9,7 @@ extension Styxy {
             abstract: "List listening TCP ports with their processes and leases."
         )
 
-        @Option(help: "Only ports in this service type's range.") var type: String?
+        @Option(help: "Only ports in this service type's range.", completion: Completions.typeNames) var type: String?
         @Option(help: "Only ports in this range, written A-B.") var range: String?
         @OptionGroup var output: OutputOptions
 

@@ -7,7 +7,8 @@ import StyxyManifest
 struct InstanceOptions: ParsableArguments {
     static let defaultInstance = Lease.defaultInstance
 
-    @Option(help: "Lease a separate set of ports under this instance name (letters, digits, '.', '_', '-').")
+    @Option(help: "Lease a separate set of ports under this instance name (letters, digits, '.', '_', '-').",
+            completion: Completions.instanceNames)
     var instance: String = InstanceOptions.defaultInstance
 
     func validate() throws {
