@@ -12,11 +12,12 @@ extension Styxy {
         @OptionGroup var manifestOptions: ManifestOptions
 
         func run() throws {
-            let manifest = try CommandEnvironment().manifestLoader().load(path: manifestOptions.manifest)
+            let path = manifestOptions.manifest
+            let manifest = try CommandEnvironment().manifestLoader().load(path: path)
             try OutputPlan.check(manifest)
             let ports = manifest.services.reduce(0) { $0 + $1.ports.count }
             Terminal.standardOutput.line(
-                "\(manifestOptions.manifest): valid: project '\(manifest.project)', \(manifest.services.count) service(s), \(ports) port(s), \(manifest.outputs.count) output(s)"
+                "\(path): valid: project '\(manifest.project)', \(manifest.services.count) service(s), \(ports) port(s), \(manifest.outputs.count) output(s)"
             )
         }
     }
