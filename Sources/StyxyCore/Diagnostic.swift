@@ -53,15 +53,13 @@ public struct Diagnostic: Hashable, Sendable {
             prefix = "\(file): "
         }
         var text = "\(prefix)\(style(severity.rawValue + ":")) "
-        if let keyPath, !keyPath.isEmpty { text += "\(Self.oneLine(keyPath)): " }
-        text += Self.oneLine(message)
-        if let hint { text += " (\(Self.oneLine(hint)))" }
+        // User text (values, key names) reaches messages: a diagnostic stays one line, and a
+        // terminal escape in a project's file never reaches the terminal.
+        if let keyPath, !keyPath.isEmpty { text += "\(PrintableText.escaped(keyPath)): " }
+        text += PrintableText.escaped(message)
+        if let hint { text += " (\(PrintableText.escaped(hint)))" }
         return text
     }
-
-    /// User text (values, key names) reaches messages; a diagnostic stays one line, and a
-    /// terminal escape in a project's file never reaches the terminal.
-    public static func oneLine(_ text: String) -> String { PrintableText.escaped(text) }
 }
 
 /// An error a command reports to the user and maps to a documented exit status.
