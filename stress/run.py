@@ -826,11 +826,27 @@ def fill(folder: str, name: str) -> int:
     return total
 
 
-def scenario_full_disk(parent: str, band: tuple[int, int], rng: random.Random, quick: bool) -> Outcome:
-    o = Outcome("full disk")
+def skipped_without_mounts(o: Outcome) -> bool:
+    """Marks `o` skipped, with the reason, when this machine cannot mount the file systems a
+    fault scenario needs."""
     why = can_mount()
     if why:
         o.status, o.summary = "skip", why
+    return bool(why)
+
+
+def lease_projects(o: Outcome, s: "Sandbox", names: list) -> bool:
+    """Resolves a fresh project per name, so the scenario starts from a ledger with leases."""
+    for name in names:
+        r = s.styxy(["resolve", "-m", s.project(name)[1]])
+        if not o.check(r.rc == 0, f"setup resolve exited {r.rc}: {r.first_error()}"):
+            return False
+    return True
+
+
+def scenario_full_disk(parent: str, band: tuple[int, int], rng: random.Random, quick: bool) -> Outcome:
+    o = Outcome("full disk")
+    if skipped_without_mounts(o):
         return o
     s = Sandbox("fulldisk", parent, band)
     disk = os.path.join(s.root, "disk")
@@ -843,10 +859,8 @@ def scenario_full_disk(parent: str, band: tuple[int, int], rng: random.Random, q
     try:
         s.state = os.path.join(disk, "state")
         names = [f"before{i}" for i in range(rng.randint(3, 6))]
-        for name in names:
-            r = s.styxy(["resolve", "-m", s.project(name)[1]])
-            if not o.check(r.rc == 0, f"setup resolve exited {r.rc}: {r.first_error()}"):
-                return o
+        if not lease_projects(o, s, names):
+            return o
         view_before, _ = read_leases(s)
         before = s.ledger_bytes()
         filled = fill(disk, "filler")
@@ -892,16 +906,12 @@ def scenario_full_disk(parent: str, band: tuple[int, int], rng: random.Random, q
 
 def scenario_read_only(parent: str, band: tuple[int, int], rng: random.Random, quick: bool) -> Outcome:
     o = Outcome("read-only state home")
-    why = can_mount()
-    if why:
-        o.status, o.summary = "skip", why
+    if skipped_without_mounts(o):
         return o
     s = Sandbox("readonly", parent, band)
     names = [f"before{i}" for i in range(3)]
-    for name in names:
-        r = s.styxy(["resolve", "-m", s.project(name)[1]])
-        if not o.check(r.rc == 0, f"setup resolve exited {r.rc}: {r.first_error()}"):
-            return o
+    if not lease_projects(o, s, names):
+        return o
     before = s.ledger_bytes()
     view_before, _ = read_leases(s)
     r = subprocess.run(["mount", "--bind", s.state, s.state], capture_output=True, text=True)
