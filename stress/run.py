@@ -835,13 +835,16 @@ def skipped_without_mounts(o: Outcome) -> bool:
     return bool(why)
 
 
-def lease_projects(o: Outcome, s: "Sandbox", names: list) -> bool:
-    """Resolves a fresh project per name, so the scenario starts from a ledger with leases."""
+def lease_projects(o: Outcome, s: "Sandbox", names: list) -> list | None:
+    """Resolves a fresh project per name, so the scenario starts from a ledger with leases; their
+    manifests, or None (with the failure recorded in `o`) when a resolve fails."""
+    manifests = []
     for name in names:
-        r = s.styxy(["resolve", "-m", s.project(name)[1]])
+        manifests.append(s.project(name)[1])
+        r = s.styxy(["resolve", "-m", manifests[-1]])
         if not o.check(r.rc == 0, f"setup resolve exited {r.rc}: {r.first_error()}"):
-            return False
-    return True
+            return None
+    return manifests
 
 
 def scenario_full_disk(parent: str, band: tuple[int, int], rng: random.Random, quick: bool) -> Outcome:
@@ -859,7 +862,7 @@ def scenario_full_disk(parent: str, band: tuple[int, int], rng: random.Random, q
     try:
         s.state = os.path.join(disk, "state")
         names = [f"before{i}" for i in range(rng.randint(3, 6))]
-        if not lease_projects(o, s, names):
+        if lease_projects(o, s, names) is None:
             return o
         view_before, _ = read_leases(s)
         before = s.ledger_bytes()
@@ -910,7 +913,7 @@ def scenario_read_only(parent: str, band: tuple[int, int], rng: random.Random, q
         return o
     s = Sandbox("readonly", parent, band)
     names = [f"before{i}" for i in range(3)]
-    if not lease_projects(o, s, names):
+    if lease_projects(o, s, names) is None:
         return o
     before = s.ledger_bytes()
     view_before, _ = read_leases(s)
@@ -985,10 +988,10 @@ def start_lock_holder(s, mode):
 def scenario_lock_holder(parent: str, band: tuple[int, int], rng: random.Random, quick: bool) -> Outcome:
     o = Outcome("lock holder")
     s = Sandbox("lockholder", parent, band)
-    _, first = s.project("first")
-    r = s.styxy(["resolve", "-m", first])
-    if not o.check(r.rc == 0, f"setup resolve exited {r.rc}: {r.first_error()}"):
+    manifests = lease_projects(o, s, ["first"])
+    if manifests is None:
         return o
+    first = manifests[0]
     before = s.ledger_bytes()
     holder = start_lock_holder(s, "write-pid")
     try:
@@ -1027,10 +1030,10 @@ def scenario_silent_lock_holder(parent: str, band: tuple[int, int], rng: random.
     dead (or, once reused, an innocent) process. /proc/locks knows the real holder."""
     o = Outcome("lock holder writing no PID")
     s = Sandbox("silentholder", parent, band)
-    _, first = s.project("first")
-    r = s.styxy(["resolve", "-m", first])
-    if not o.check(r.rc == 0, f"setup resolve exited {r.rc}: {r.first_error()}"):
+    manifests = lease_projects(o, s, ["first"])
+    if manifests is None:
         return o
+    first = manifests[0]
     with open(s.lock) as f:
         stale = f.read().strip()
     before = s.ledger_bytes()
