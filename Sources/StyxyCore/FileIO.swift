@@ -12,8 +12,62 @@ public enum FileIO {
         String(cString: strerror(code))
     }
 
-    /// Reads a whole file; nil when it does not exist. Other failures throw.
-    public static func read(_ path: String) throws(FileIOError) -> [UInt8]? {
+    /// The cap when a caller names none: far beyond any file Styxy reads by name.
+    public static let defaultReadLimit = 16 << 20
+
+    /// The one way Styxy reads a file that input names (manifest, template, configuration, the
+    /// files `init` inspects, outputs, the ledger and caches): nil when it does not exist; a FIFO,
+    /// device, socket, folder or kernel pseudo-file (`/proc`, `/sys`) is refused before anything
+    /// is read from it, and more than `limit` bytes is refused while reading, so no input can
+    /// block Styxy or make it hold an unbounded file in memory.
+    public static func read(_ path: String, limit: Int = defaultReadLimit) throws(FileIOError) -> [UInt8]? {
+        // stat first: a device is refused without being opened (opening one can have effects).
+        var before = stat()
+        if stat(path, &before) != 0 {
+            if errno == ENOENT { return nil }
+            throw FileIOError(path: path, operation: "open", code: errno)
+        }
+        try requireRegular(before, path: path)
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        if fd < 0 {
+            if errno == ENOENT { return nil }
+            throw FileIOError(path: path, operation: "open", code: errno)
+        }
+        defer { close(fd) }
+        return try readOpened(fd, path: path, limit: limit)
+    }
+
+    /// Reads an open descriptor after checking, on the descriptor itself, that it is a regular
+    /// file on an ordinary file system; the cap is enforced as bytes arrive, not from `st_size`.
+    public static func readOpened(_ fd: Int32, path: String, limit: Int) throws(FileIOError) -> [UInt8] {
+        var info = stat()
+        if fstat(fd, &info) != 0 { throw FileIOError(path: path, operation: "inspect", code: errno) }
+        try requireRegular(info, path: path)
+        if isKernelPseudoFile(info) {
+            throw FileIOError(path: path, operation: "read", code: EINVAL, reason: "a kernel pseudo-file (/proc, /sys), not a file of yours")
+        }
+        var result: [UInt8] = []
+        if info.st_size > 0 { result.reserveCapacity(min(Int(info.st_size), limit) + 1) }
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let want = min(buffer.count, limit + 1 - result.count)
+            let n = buffer.withUnsafeMutableBytes { readBytes(fd, $0.baseAddress, want) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw FileIOError(path: path, operation: "read", code: errno)
+            }
+            if n == 0 { break }
+            result.append(contentsOf: buffer[0..<n])
+            if result.count > limit {
+                throw FileIOError(path: path, operation: "read", code: EFBIG, reason: "larger than \(sizeText(limit))")
+            }
+        }
+        return result
+    }
+
+    /// Reads a kernel pseudo-file the probe names itself (`/proc/net/tcp`, `/proc/PID/cmdline`):
+    /// never a path that input chose, so none of `read`'s refusals apply.
+    public static func readSystem(_ path: String) throws(FileIOError) -> [UInt8]? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 {
             if errno == ENOENT { return nil }
@@ -21,11 +75,9 @@ public enum FileIO {
         }
         defer { close(fd) }
         var result: [UInt8] = []
-        var st = stat()
-        if fstat(fd, &st) == 0, st.st_size > 0 { result.reserveCapacity(Int(st.st_size)) }
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
-            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            let n = buffer.withUnsafeMutableBytes { readBytes(fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw FileIOError(path: path, operation: "read", code: errno)
@@ -36,8 +88,66 @@ public enum FileIO {
         return result
     }
 
-    public static func readString(_ path: String) throws(FileIOError) -> String? {
-        guard let bytes = try read(path) else { return nil }
+    public static func readSystemString(_ path: String) throws(FileIOError) -> String? {
+        guard let bytes = try readSystem(path) else { return nil }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    static func requireRegular(_ info: stat, path: String) throws(FileIOError) {
+        let kind = info.st_mode & S_IFMT
+        guard kind != S_IFREG else { return }
+        throw FileIOError(path: path, operation: "read", code: kind == S_IFDIR ? EISDIR : EINVAL,
+                          reason: "\(kindName(kind)), not a regular file")
+    }
+
+    /// What a file-type field describes, for messages.
+    public static func kindName(_ kind: mode_t) -> String {
+        switch kind {
+        case S_IFDIR: "a folder"
+        case S_IFIFO: "a FIFO"
+        case S_IFCHR: "a character device"
+        case S_IFBLK: "a block device"
+        case S_IFSOCK: "a socket"
+        case S_IFLNK: "a symbolic link"
+        default: "a regular file"
+        }
+    }
+
+    /// `/proc` and `/sys` files claim to be regular but are generated on read: `/proc/self/environ`
+    /// would copy the caller's secrets, and several never end.
+    static func isKernelPseudoFile(_ info: stat) -> Bool {
+        pseudoFileSystems.contains(UInt64(info.st_dev))
+    }
+
+    /// The devices of the kernel's pseudo-file systems as mounted here. Swift's Glibc module has
+    /// no `fstatfs`; every mount has its own device number, so comparing devices tells the same.
+    private static let pseudoFileSystems: Set<UInt64> = {
+        var devices: Set<UInt64> = []
+        for mount in ["/proc", "/sys", "/sys/kernel/debug", "/sys/kernel/tracing", "/sys/fs/cgroup", "/sys/kernel/security"] {
+            // Only a real mount point counts: an unmounted /proc is a folder of the root file system.
+            var info = stat(), parent = stat()
+            if stat(mount, &info) == 0, stat(directory(of: mount), &parent) == 0, info.st_dev != parent.st_dev {
+                devices.insert(UInt64(info.st_dev))
+            }
+        }
+        return devices
+    }()
+
+    static func sizeText(_ bytes: Int) -> String {
+        bytes >= 1 << 20 && bytes % (1 << 20) == 0 ? "\(bytes >> 20) MiB"
+            : bytes >= 1 << 10 && bytes % (1 << 10) == 0 ? "\(bytes >> 10) KiB" : "\(bytes) bytes"
+    }
+
+    private static func readBytes(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
+        #if canImport(Glibc)
+        Glibc.read(fd, buffer, count)
+        #else
+        Darwin.read(fd, buffer, count)
+        #endif
+    }
+
+    public static func readString(_ path: String, limit: Int = defaultReadLimit) throws(FileIOError) -> String? {
+        guard let bytes = try read(path, limit: limit) else { return nil }
         return String(decoding: bytes, as: UTF8.self)
     }
 
@@ -113,45 +223,71 @@ public struct FileIOError: Error, CustomStringConvertible, Sendable {
     public var path: String
     public var operation: String
     public var code: Int32
+    /// Said instead of the `errno` text when Styxy refused on its own account.
+    public var refusal: String?
 
-    public init(path: String, operation: String, code: Int32) {
+    public init(path: String, operation: String, code: Int32, reason: String? = nil) {
         self.path = path
         self.operation = operation
         self.code = code
+        self.refusal = reason
     }
 
+    /// Why, in words: Styxy's own reason, or the system's.
+    public var reason: String { refusal ?? FileIO.errorText(code) }
+
     public var description: String {
-        "\(path): cannot \(operation): \(FileIO.errorText(code))"
+        "\(path): cannot \(operation): \(reason)"
     }
 }
 
 /// Atomic, durable replacement of a file: temp file in the same folder, fsync, rename, fsync of
-/// the folder.
+/// the folder. Every step is taken relative to the folder's open descriptor, so a link swapped
+/// into the path meanwhile cannot move the write elsewhere.
 public enum DurableFile {
-    /// Replaces `path` with `bytes`. The temp file is `.<name>.tmp-<pid>-<n>` beside the target and is
-    /// removed on every failure path, so a failed write leaves the old file as it was.
+    /// Replaces `path` with `bytes`. The folder is opened as named (its own checks are the
+    /// caller's: the state home is verified, outputs go through `ConfinedFolder`); the file
+    /// itself is never followed, since the rename replaces whatever entry has its name.
     /// `durable: false` skips the fsyncs, for caches whose loss costs nothing.
     public static func replace(
         _ path: String, with bytes: [UInt8], mode: mode_t = 0o600, durable: Bool = true
     ) throws(FileIOError) {
         let folder = FileIO.directory(of: path)
-        let temp = FileIO.join(folder, ".\(FileIO.basename(path)).tmp-\(getpid())-\(nextSerial())")
-        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
-        if fd < 0 { throw FileIOError(path: temp, operation: "create", code: errno) }
+        let dfd = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dfd < 0 { throw FileIOError(path: folder, operation: "open", code: errno) }
+        defer { close(dfd) }
+        try replace(in: dfd, folderPath: folder, name: FileIO.basename(path), with: bytes, mode: mode, durable: durable)
+    }
+
+    /// Replaces the entry `name` of the open folder `dfd`. The temp file is
+    /// `.<name>.tmp-<pid>-<random>` beside the target, made with `O_EXCL | O_NOFOLLOW`, and removed
+    /// on every failure path, so a failed write leaves the old file as it was.
+    public static func replace(
+        in dfd: Int32, folderPath: String, name: String, with bytes: [UInt8], mode: mode_t, durable: Bool = true
+    ) throws(FileIOError) {
+        let path = FileIO.join(folderPath, name)
+        var temp = ""
+        var fd: Int32 = -1
+        for _ in 0..<8 {
+            temp = ".\(name).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+            fd = openat(dfd, temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
+            if fd >= 0 || errno != EEXIST { break }
+        }
+        if fd < 0 { throw FileIOError(path: FileIO.join(folderPath, temp), operation: "create", code: errno) }
         var ok = false
         defer {
-            if !ok { unlink(temp) }
+            if !ok { unlinkat(dfd, temp, 0) }
         }
         do {
             defer { close(fd) }
             // O_CREAT honours the umask; the mode is a promise, so set it explicitly.
-            if fchmod(fd, mode) != 0 { throw FileIOError(path: temp, operation: "chmod", code: errno) }
-            try writeAll(fd, bytes, path: temp)
-            if durable, fsync(fd) != 0 { throw FileIOError(path: temp, operation: "fsync", code: errno) }
+            if fchmod(fd, mode) != 0 { throw FileIOError(path: FileIO.join(folderPath, temp), operation: "chmod", code: errno) }
+            try writeAll(fd, bytes, path: FileIO.join(folderPath, temp))
+            if durable, fsync(fd) != 0 { throw FileIOError(path: FileIO.join(folderPath, temp), operation: "fsync", code: errno) }
         }
-        if rename(temp, path) != 0 { throw FileIOError(path: path, operation: "rename onto", code: errno) }
+        if renameat(dfd, temp, dfd, name) != 0 { throw FileIOError(path: path, operation: "rename onto", code: errno) }
         ok = true
-        if durable { syncDirectory(folder) }
+        if durable { fsync(dfd) }
     }
 
     /// Flushes a folder's entries, so a rename inside it survives a power cut.
@@ -173,11 +309,5 @@ public enum DurableFile {
             }
             offset += n
         }
-    }
-
-    nonisolated(unsafe) private static var serial = 0
-    private static func nextSerial() -> Int {
-        serial += 1
-        return serial
     }
 }

@@ -66,7 +66,7 @@ public final class LedgerLock: @unchecked Sendable {
         var info = stat()
         let pid = fstat(fd, &info) == 0 ? lockingProcess(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)) : nil
         guard let pid else { return "another process (not named in /proc/locks)" }
-        if let command = try? FileIO.read("/proc/\(pid)/cmdline"), !command.isEmpty {
+        if let command = try? FileIO.readSystem("/proc/\(pid)/cmdline"), !command.isEmpty {
             let text = String(decoding: command.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self).trimmingNewlines
             return "PID \(pid) (\(PrintableText.escaped(text)))"
         }
@@ -76,7 +76,7 @@ public final class LedgerLock: @unchecked Sendable {
     /// The PID of the first flock on that file in /proc/locks, whose lines read
     /// `1: FLOCK  ADVISORY  WRITE 4242 fd:01:1234567 0 EOF` (device numbers in hex).
     static func lockingProcess(device: UInt64, inode: UInt64, locks: String? = nil) -> Int32? {
-        guard let table = locks ?? (try? FileIO.readString("/proc/locks")) ?? nil else { return nil }
+        guard let table = locks ?? (try? FileIO.readSystemString("/proc/locks")) ?? nil else { return nil }
         let major = (device >> 8) & 0xfff | ((device >> 32) & ~0xfff)
         let minor = (device & 0xff) | ((device >> 12) & ~0xff)
         for line in table.split(separator: "\n") {

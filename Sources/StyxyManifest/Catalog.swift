@@ -27,6 +27,9 @@ public struct Catalog: Sendable {
     public private(set) var lockTimeoutSeconds: Double?
     /// The user configuration file that was applied, if any.
     public private(set) var configPath: String?
+    /// Folders outside a project that its manifest may name templates in (`template_folders:`),
+    /// besides the project and the configuration's own folder.
+    public private(set) var templateFolders: [String] = []
 
     public var sortedTypes: [ServiceType] { types.values.sorted { $0.name < $1.name } }
 
@@ -77,6 +80,7 @@ public struct Catalog: Sendable {
     mutating func set(_ type: ServiceType) { types[type.name] = type }
     mutating func reserve(_ range: ClosedRange<Int>) { reserved.append(range) }
     mutating func setLockTimeout(_ seconds: Double) { lockTimeoutSeconds = seconds }
+    mutating func allowTemplates(in folder: String) { templateFolders.append(folder) }
 }
 
 /// Where the user configuration lives.
@@ -103,7 +107,7 @@ enum CatalogFile {
         guard let root = try YAMLParser(file: file).parse(bytes) else { return base }
         var reader = SchemaReader()
         var catalog = base
-        let topKeys = userFile ? ["types", "reserved", "lock_timeout"] : ["types"]
+        let topKeys = userFile ? ["types", "reserved", "lock_timeout", "template_folders"] : ["types"]
         if let top = reader.mapping(root, path: "", allowed: topKeys) {
             if let types = top["types"], let entries = reader.entries(types, path: "types") {
                 for (key, value) in entries {
@@ -134,6 +138,17 @@ enum CatalogFile {
                     catalog.setLockTimeout(seconds)
                 } else {
                     reader.bag.error("expected a duration like 500ms, 10s or 2m, found '\(text)'", at: timeout, path: "lock_timeout")
+                }
+            }
+            if let folders = top["template_folders"],
+               let items = reader.strings(folders, path: "template_folders", what: "an absolute folder path") {
+                for (folder, node) in items {
+                    guard folder.hasPrefix("/") else {
+                        reader.bag.error("template folder '\(folder)' is not an absolute path", at: node, path: "template_folders",
+                                         hint: "write the folder's full path, such as /home/me/templates")
+                        continue
+                    }
+                    catalog.allowTemplates(in: folder)
                 }
             }
         }

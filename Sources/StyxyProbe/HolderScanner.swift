@@ -66,12 +66,12 @@ struct HolderScanner {
 
     private func describe(_ pid: Int32) -> PortHolder {
         let base = "\(procRoot)/\(pid)"
-        var command = Self.split((try? FileIO.read(base + "/cmdline")) ?? nil).joined(separator: " ")
-        if command.isEmpty, let comm = (try? FileIO.readString(base + "/comm")) ?? nil {
+        var command = Self.split((try? FileIO.readSystem(base + "/cmdline")) ?? nil).joined(separator: " ")
+        if command.isEmpty, let comm = (try? FileIO.readSystemString(base + "/comm")) ?? nil {
             command = comm.hasSuffix("\n") ? String(comm.dropLast()) : comm
         }
         var environment: [String: String] = [:]
-        for variable in Self.split((try? FileIO.read(base + "/environ")) ?? nil) where variable.hasPrefix("STYXY_") {
+        for variable in Self.split((try? FileIO.readSystem(base + "/environ")) ?? nil) where variable.hasPrefix("STYXY_") {
             guard let equals = variable.firstIndex(of: "=") else { continue }
             environment[String(variable[..<equals])] = String(variable[variable.index(after: equals)...])
         }

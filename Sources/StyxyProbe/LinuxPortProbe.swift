@@ -24,7 +24,7 @@ public struct LinuxPortProbe: PortProbe {
         var entries: [SocketEntry] = []
         for proto in TransportProtocol.allCases where protocols.contains(proto) {
             for (suffix, family) in [("", AddressFamily.ipv4), ("6", .ipv6)] {
-                guard let bytes = try FileIO.read("\(procRoot)/net/\(proto.rawValue)\(suffix)") else { continue }
+                guard let bytes = try FileIO.readSystem("\(procRoot)/net/\(proto.rawValue)\(suffix)") else { continue }
                 ProcNetParser.parse(bytes, proto: proto, family: family, into: &entries)
             }
         }
@@ -49,7 +49,7 @@ public struct LinuxPortProbe: PortProbe {
     }
 
     public func ephemeralRange() -> ClosedRange<UInt16>? {
-        guard let bytes = try? FileIO.read("\(procRoot)/sys/net/ipv4/ip_local_port_range") else { return nil }
+        guard let bytes = try? FileIO.readSystem("\(procRoot)/sys/net/ipv4/ip_local_port_range") else { return nil }
         return ProcNetParser.parseRange(bytes)
     }
 

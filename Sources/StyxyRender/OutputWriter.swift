@@ -62,30 +62,63 @@ public struct OutputResult: Sendable, Equatable {
 /// written, and a file is replaced (atomically, durably) only when its bytes change, so an
 /// unchanged output keeps its modification time. All problems found while planning are reported
 /// together, with exit status 73.
-public struct OutputWriter: Sendable {
+///
+/// Every path goes through one `ConfinedFolder` of the project root (DESIGN §9): nothing is read
+/// or written outside the root, inside any `.git`, in the state home, or over the manifest or a
+/// template in use, whatever links the project holds; and a file Styxy did not write is replaced
+/// only with `adopt`, after a backup.
+public struct OutputWriter {
+    /// The most an existing output may hold for Styxy to read it (a `.env` with the user's own lines).
+    public static let readLimit = 16 << 20
+
     public let root: String
+    /// Files no output may be, with what to call them: the manifest, the templates in use.
+    public var protectedFiles: [(path: String, label: String)]
+    /// Folders no output may enter: the state home.
+    public var protectedFolders: [(path: String, label: String)]
+    /// Where Styxy remembers what it wrote; nil keeps no record (the marker and `.styxy/` still count).
+    public var records: OutputRecords?
+    /// Take over files Styxy did not write, keeping a backup of each (`resolve --adopt`).
+    public var adopt: Bool
 
     /// `root` is the project root; it is canonicalised again here, since every safety check
     /// compares real paths against it.
-    public init(root: String) {
+    public init(
+        root: String, protectedFiles: [(path: String, label: String)] = [],
+        protectedFolders: [(path: String, label: String)] = [], records: OutputRecords? = nil, adopt: Bool = false
+    ) {
         self.root = root
+        self.protectedFiles = protectedFiles
+        self.protectedFolders = protectedFolders
+        self.records = records
+        self.adopt = adopt
+    }
+
+    func confinedRoot() throws(StyxyError) -> ConfinedFolder {
+        let folder: ConfinedFolder
+        do {
+            folder = try ConfinedFolder(path: root)
+        } catch {
+            throw StyxyError(.cannotWriteOutput, "the project root cannot be opened: \(error.reason)", file: root)
+        }
+        for (path, label) in protectedFiles { folder.protectFile(path, as: label) }
+        for (path, label) in protectedFolders { folder.protectFolder(path, as: label) }
+        return folder
     }
 
     public func apply(_ outputs: [PlannedOutput], mode: OutputMode) throws(StyxyError) -> [OutputResult] {
-        guard let root = FileIO.realPath(root), FileIO.isDirectory(root) else {
-            throw StyxyError(.cannotWriteOutput, "project root is not a folder", file: self.root)
-        }
+        let folder = try confinedRoot()
         var problems: [Diagnostic] = []
         var plans: [Plan] = []
         var claimed: [String: String] = [:]
         for output in outputs {
             do throws(StyxyError) {
-                let plan = try Plan(output, root: root)
-                if let other = claimed[plan.target.path] {
+                let plan = try Plan(output, folder: folder, records: records, adopt: adopt)
+                if let other = claimed[plan.entry.path] {
                     throw StyxyError(.cannotWriteOutput, "written by two outputs ('\(other)' too)", file: output.relativePath,
                                      hint: "give each output its own path")
                 }
-                claimed[plan.target.path] = output.relativePath
+                claimed[plan.entry.path] = output.relativePath
                 plans.append(plan)
             } catch {
                 problems += error.diagnostics
@@ -102,7 +135,7 @@ public struct OutputWriter: Sendable {
         var written: [String] = []
         for plan in changed {
             do {
-                try plan.write()
+                try plan.write(folder: folder, records: records)
                 written.append(plan.output.relativePath)
             } catch {
                 var diagnostics = error.diagnostics
@@ -112,6 +145,11 @@ public struct OutputWriter: Sendable {
                 throw StyxyError(.cannotWriteOutput, diagnostics)
             }
         }
+        // An unchanged file that is Styxy's by its bytes is recorded too, so it stays recognisable
+        // once the ports in it change.
+        for plan in plans where plan.status == .unchanged && plan.output.kind == .file {
+            records?.record(Digest.of(plan.new), of: plan.entry.path)
+        }
         return results
     }
 }
@@ -119,17 +157,19 @@ public struct OutputWriter: Sendable {
 /// One output's target, old bytes and new bytes.
 private struct Plan {
     let output: PlannedOutput
-    let target: OutputTarget
+    let entry: ConfinedFolder.Entry
     let old: [UInt8]?
     let new: [UInt8]
+    /// A file that is not Styxy's, to be copied aside before it is replaced.
+    let adopting: Bool
 
-    init(_ output: PlannedOutput, root: String) throws(StyxyError) {
+    init(_ output: PlannedOutput, folder: ConfinedFolder, records: OutputRecords?, adopt: Bool) throws(StyxyError) {
         self.output = output
-        target = try OutputPath.resolve(output.relativePath, root: root)
+        entry = try Self.locate(output.relativePath, in: folder)
         do {
-            old = target.exists ? try FileIO.read(target.path) : nil
+            old = try folder.read(entry, limit: OutputWriter.readLimit)
         } catch {
-            throw StyxyError(.cannotWriteOutput, "cannot read: \(FileIO.errorText(error.code))", file: output.relativePath)
+            throw StyxyError(.cannotWriteOutput, "cannot read \(entry.path): \(error.reason)", file: output.relativePath)
         }
         switch output.kind {
         case .file:
@@ -140,6 +180,28 @@ private struct Plan {
             } catch {
                 throw Self.refusal(error, file: output.relativePath)
             }
+        }
+        var foreign = false
+        if let old, old != new, output.kind == .file, !OutputOwnership.isStyxys(old, at: entry, records: records) {
+            guard adopt else {
+                let backup = OutputOwnership.backupNames(for: entry.name).first { _ in true } ?? ""
+                throw StyxyError(
+                    .cannotWriteOutput, "\(entry.path) exists and was not written by Styxy; it was left untouched",
+                    file: output.relativePath,
+                    hint: "move it away, or run `styxy resolve --adopt` to take it over (it is copied to \(backup) first)")
+            }
+            foreign = true
+        }
+        adopting = foreign
+    }
+
+    static func locate(_ relative: String, in folder: ConfinedFolder, create: Bool = false) throws(StyxyError) -> ConfinedFolder.Entry {
+        do {
+            return try folder.locate(relative, createFolders: create)
+        } catch {
+            let hint = error.refusal == nil ? nil
+                : "outputs are regular files inside the project, never inside .git, the state folder, the manifest or a template"
+            throw StyxyError(.cannotWriteOutput, error.refusal.map { _ in error.reason } ?? "\(error)", file: relative, hint: hint)
         }
     }
 
@@ -155,30 +217,51 @@ private struct Plan {
                 old: String(decoding: old ?? [], as: UTF8.self), new: String(decoding: new, as: UTF8.self),
                 oldName: old == nil ? "/dev/null" : "a/\(output.relativePath)", newName: "b/\(output.relativePath)")
         }
-        return OutputResult(relativePath: output.relativePath, path: target.path, status: status, diff: diff)
+        return OutputResult(relativePath: output.relativePath, path: entry.path, status: status, diff: diff)
     }
 
     /// Checked for every changed output before any is written, so one unwritable folder stops the
     /// whole set instead of leaving half of it new.
     var writabilityProblem: Diagnostic? {
-        let folder = target.existingFolder
-        guard access(folder, W_OK | X_OK) != 0 else { return nil }
+        guard !entry.folderIsWritable else { return nil }
         var diagnostic = Diagnostic(
-            .error, "cannot write into \(folder): \(FileIO.errorText())",
+            .error, "cannot write into the folder of \(entry.path): \(FileIO.errorText())",
             hint: "make the folder writable, or change this output's path in the manifest")
         diagnostic.file = output.relativePath
         return diagnostic
     }
 
-    func write() throws(StyxyError) {
-        for folder in target.missingFolders where mkdir(folder, 0o755) != 0 && !(errno == EEXIST && FileIO.isDirectory(folder)) {
-            throw StyxyError(.cannotWriteOutput, "cannot create folder \(folder): \(FileIO.errorText())", file: output.relativePath)
-        }
+    func write(folder: ConfinedFolder, records: OutputRecords?) throws(StyxyError) {
+        // Walked again, making missing folders: whatever changed since planning is checked anew.
+        let target = try Self.locate(output.relativePath, in: folder, create: true)
         do {
-            try DurableFile.replace(target.path, with: new, mode: target.mode)
+            let current = try folder.read(target, limit: OutputWriter.readLimit)
+            guard current == old else {
+                throw StyxyError(.cannotWriteOutput, "\(target.path) changed while Styxy was writing; it was left untouched",
+                                 file: output.relativePath, hint: "run the command again")
+            }
+            if adopting, let old { try backUp(old, beside: target, in: folder) }
+            try folder.replace(target, with: new, mode: target.info.map { $0.st_mode & 0o777 } ?? 0o644)
+        } catch let error as StyxyError {
+            throw error
+        } catch let error as FileIOError {
+            throw StyxyError(.cannotWriteOutput, "cannot write: \(error)", file: output.relativePath)
         } catch {
             throw StyxyError(.cannotWriteOutput, "cannot write: \(error)", file: output.relativePath)
         }
+        if output.kind == .file { records?.record(Digest.of(new), of: target.path) }
+    }
+
+    /// Copies a file Styxy is about to take over to the first free backup name beside it (0600:
+    /// the user's file may hold secrets).
+    private func backUp(_ bytes: [UInt8], beside target: ConfinedFolder.Entry, in folder: ConfinedFolder) throws {
+        let folderPart = target.components.dropLast().joined(separator: "/")
+        for name in OutputOwnership.backupNames(for: target.name).prefix(1000) {
+            let backup = try folder.locate(folderPart.isEmpty ? name : "\(folderPart)/\(name)")
+            if backup.exists { continue }
+            if try folder.create(backup, with: bytes, mode: 0o600) { return }
+        }
+        throw StyxyError(.cannotWriteOutput, "no free backup name beside \(target.path)", file: output.relativePath)
     }
 
     private static func refusal(_ problem: DotenvBlock.MergeProblem, file: String) -> StyxyError {

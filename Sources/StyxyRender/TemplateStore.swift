@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import StyxyCore
 
 /// Where templates come from: the built-ins compiled into the binary (sources in `templates/`,
@@ -33,16 +38,23 @@ public enum TemplateStore {
     }
 
     /// Resolves an `outputs[].template` value: a built-in name, or a path relative to the folder
-    /// holding the manifest (absolute paths are taken as they are). Reading a template from outside
-    /// the project is allowed: it is only read, and shared templates in a monorepo live there.
-    public static func load(reference: String, relativeTo manifestDirectory: String) throws(StyxyError) -> OutputTemplate {
-        let found = try source(reference: reference, relativeTo: manifestDirectory)
+    /// holding the manifest (absolute paths are taken as they are).
+    public static func load(
+        reference: String, relativeTo manifestDirectory: String, allowedFolders: [String]? = nil
+    ) throws(StyxyError) -> OutputTemplate {
+        let found = try source(reference: reference, relativeTo: manifestDirectory, allowedFolders: allowedFolders)
         return try OutputTemplate(source: found.source, name: reference, displayName: found.displayName, isBuiltin: found.isBuiltin)
     }
 
     /// A template's text without compiling it: what a cache needs to tell whether it changed.
+    ///
+    /// A template file is read only from inside one of `allowedFolders` (default: the manifest's
+    /// folder, which is the project root), through the same confined walk as outputs, so a
+    /// manifest cannot copy `~/.aws/credentials` or `/proc/self/environ` into the project, by path
+    /// or by link. The caller adds the user's configuration folder and the folders the user
+    /// configuration allows (`template_folders`).
     public static func source(
-        reference: String, relativeTo manifestDirectory: String
+        reference: String, relativeTo manifestDirectory: String, allowedFolders: [String]? = nil
     ) throws(StyxyError) -> (source: String, displayName: String, isBuiltin: Bool) {
         guard isPath(reference) else {
             guard let source = builtinTemplateSources[reference] else { throw unknownBuiltin(reference) }
@@ -52,21 +64,33 @@ public enum TemplateStore {
         var relative = Substring(reference)
         while relative.hasPrefix("./") { relative = relative.dropFirst(2) }
         let path = manifestDirectory == "." ? String(relative) : FileIO.join(manifestDirectory, String(relative))
+        guard let real = FileIO.realPath(path) else {
+            if errno == ENOENT {
+                throw StyxyError(.invalidInput, "template file does not exist", file: path,
+                                 hint: "template paths are relative to the manifest's folder")
+            }
+            throw StyxyError(.invalidInput, "cannot read template: \(FileIO.errorText())", file: path)
+        }
+        let folders = (allowedFolders ?? [manifestDirectory]).compactMap(FileIO.realPath)
+        guard let (folder, inside) = folders.lazy.compactMap({ folder in
+            ConfinedFolder.relative(real, below: folder).map { (folder, $0) }
+        }).first else {
+            throw StyxyError(
+                .invalidInput, "template is outside the project (it is \(real)); templates are read only from the project and your configuration folder",
+                file: path, hint: "copy it into the project, or allow its folder with `template_folders:` in your configuration (docs/configuration.md)")
+        }
         let bytes: [UInt8]?
         do {
-            bytes = try FileIO.read(path)
+            bytes = try ConfinedFolder(path: folder).read(inside, limit: maximumSize)
         } catch {
-            throw StyxyError(.invalidInput, "cannot read template: \(FileIO.errorText(error.code))", file: path)
+            // swift-mustache's parser is quadratic in the number of tags; 64 KiB keeps the worst
+            // case near a second and is far beyond any real output template.
+            let reason = error.code == EFBIG ? "template is larger than 64 KiB" : "cannot read template: \(error.reason)"
+            throw StyxyError(.invalidInput, reason, file: path)
         }
         guard let bytes else {
-            throw StyxyError(
-                .invalidInput, "template file does not exist", file: path,
-                hint: "template paths are relative to the manifest's folder")
-        }
-        // swift-mustache's parser is quadratic in the number of tags; 64 KiB keeps the worst case
-        // near a second and is far beyond any real output template.
-        if bytes.count > maximumSize {
-            throw StyxyError(.invalidInput, "template is larger than 64 KiB", file: path)
+            throw StyxyError(.invalidInput, "template file does not exist", file: path,
+                             hint: "template paths are relative to the manifest's folder")
         }
         guard let source = String(validating: bytes, as: UTF8.self) else {
             throw StyxyError(.invalidInput, "template is not UTF-8 text", file: path)

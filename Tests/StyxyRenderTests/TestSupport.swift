@@ -53,6 +53,32 @@ final class ProjectFolder {
         (FileManager.default.subpaths(atPath: path) ?? []).sorted()
     }
 
+    /// Every file below the folder with its bytes (a link as `-> target`), never following a
+    /// link: for "nothing changed anywhere" checks in projects full of hostile links.
+    func snapshot() -> [String: [UInt8]] {
+        var result: [String: [UInt8]] = [:]
+        func walk(_ relative: String) {
+            let full = relative.isEmpty ? path : file(relative)
+            guard let dir = opendir(full) else { return }
+            defer { closedir(dir) }
+            while let entry = readdir(dir) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                if name == "." || name == ".." { continue }
+                let child = relative.isEmpty ? name : relative + "/" + name
+                var info = stat()
+                guard lstat(file(child), &info) == 0 else { continue }
+                switch info.st_mode & S_IFMT {
+                case S_IFDIR: walk(child)
+                case S_IFLNK: result[child] = Array("-> \((try? FileManager.default.destinationOfSymbolicLink(atPath: file(child))) ?? "?")".utf8)
+                case S_IFREG: result[child] = read(child) ?? []
+                default: result[child] = Array("<special>".utf8)
+                }
+            }
+        }
+        walk("")
+        return result
+    }
+
     /// Inode and modification time: a rewrite with the same bytes would change both.
     func identity(_ relative: String) -> [Int] {
         var info = stat()

@@ -22,11 +22,12 @@ extension Styxy {
         @Flag(help: "Write nothing; exit 1 when an output is stale (for CI and pre-commit hooks).") var check = false
         @Flag(help: "Move leases whose port another process holds to a free port.") var reassign = false
         @Flag(help: "Fail (exit 1) when another process holds a leased port.") var strict = false
+        @Flag(help: "Take over output files Styxy did not write, copying each to NAME.styxy-backup first.") var adopt = false
         @OptionGroup var output: OutputOptions
 
         var settings: Settings {
             Settings(common: CommonSettings(manifest: manifestOptions.manifest, instance: instanceOptions.instance, ttl: ttlOptions.ttl),
-                     dryRun: dryRun, check: check, reassign: reassign, strict: strict, json: output.json)
+                     dryRun: dryRun, check: check, reassign: reassign, strict: strict, adopt: adopt, json: output.json)
         }
 
         func validate() throws {
@@ -44,18 +45,21 @@ extension Styxy {
             var check = false
             var reassign = false
             var strict = false
+            var adopt = false
             var json = false
 
-            static let flags: Set<String> = ["--dry-run", "--check", "--reassign", "--strict", "--json"]
+            static let flags: Set<String> = ["--dry-run", "--check", "--reassign", "--strict", "--adopt", "--json"]
 
-            init(common: CommonSettings, dryRun: Bool, check: Bool, reassign: Bool, strict: Bool, json: Bool) {
+            init(common: CommonSettings, dryRun: Bool, check: Bool, reassign: Bool, strict: Bool, adopt: Bool, json: Bool) {
                 (self.common, self.dryRun, self.check, self.reassign, self.strict, self.json) = (common, dryRun, check, reassign, strict, json)
+                self.adopt = adopt
             }
 
             init?(quick words: [String]) {
                 guard let quick = QuickArguments.parse(words, options: QuickArguments.commonOptions, flags: Self.flags) else { return nil }
                 self.init(common: CommonSettings(quick), dryRun: quick.flags.contains("--dry-run"), check: quick.flags.contains("--check"),
-                          reassign: quick.flags.contains("--reassign"), strict: quick.flags.contains("--strict"), json: quick.flags.contains("--json"))
+                          reassign: quick.flags.contains("--reassign"), strict: quick.flags.contains("--strict"),
+                          adopt: quick.flags.contains("--adopt"), json: quick.flags.contains("--json"))
                 if problem != nil { return nil }
             }
 
@@ -63,6 +67,7 @@ extension Styxy {
                 if let problem = common.problem { return problem }
                 if dryRun && check { return "--dry-run and --check do not go together" }
                 if check && reassign { return "--check writes nothing, so it cannot --reassign" }
+                if adopt && (check || dryRun) { return "--adopt takes files over by writing them; it does not go with --check or --dry-run" }
                 return nil
             }
 
@@ -71,7 +76,7 @@ extension Styxy {
                 let manifest = try context.loadManifest(common.manifest)
                 let options = ResolveOptions(instance: common.instance, ttl: common.ttlChoice, reassign: reassign)
                 let mode: ResolveFlow.Mode = check ? .check : (dryRun ? .dryRun : .write)
-                let outcome = try ResolveFlow(context: context).run(manifest, options: options, mode: mode)
+                let outcome = try ResolveFlow(context: context).run(manifest, options: options, mode: mode, adopt: adopt)
                 Resolve.print(outcome, json: json, mode: mode)
                 let stale = outcome.outputs.filter(\.isStale)
                 if check && !stale.isEmpty {

@@ -13,8 +13,11 @@ extension Styxy {
 
         func run() throws {
             let path = manifestOptions.manifest
-            let manifest = try CommandEnvironment().manifestLoader().load(path: path)
-            try OutputPlan.check(manifest)
+            let environment = CommandEnvironment()
+            let catalog = try environment.catalog()
+            let manifest = try ManifestLoader(catalog: catalog, builtinTemplates: CommandEnvironment.builtinTemplateNames).load(path: path)
+            try OutputPlan.check(manifest, allowedFolders: OutputPlan.templateFolders(for: manifest, catalog: catalog,
+                                                                                        environment: environment.variables))
             let ports = manifest.services.reduce(0) { $0 + $1.ports.count }
             Terminal.standardOutput.line(
                 "\(path): valid: project '\(manifest.project)', \(manifest.services.count) service(s), \(ports) port(s), \(manifest.outputs.count) output(s)"

@@ -22,7 +22,14 @@ struct OutputPlan {
         var isBuiltin: Bool
     }
 
-    static func sources(for manifest: Manifest) throws(StyxyError) -> [Source] {
+    /// Where a manifest may name template files: its project, the user's configuration folder,
+    /// and the folders the configuration allows (DESIGN §9).
+    static func templateFolders(for manifest: Manifest, catalog: Catalog, environment: [String: String]) -> [String] {
+        let configuration = UserConfiguration.path(environment: environment).map { FileIO.directory(of: FileIO.absolute($0.path)) }
+        return [manifest.root] + (configuration.map { [$0] } ?? []) + catalog.templateFolders
+    }
+
+    static func sources(for manifest: Manifest, allowedFolders: [String]? = nil) throws(StyxyError) -> [Source] {
         let folder = FileIO.directory(of: manifest.path)
         var found: [Source] = []
         var problems: [Diagnostic] = []
@@ -33,7 +40,8 @@ struct OutputPlan {
             case .file(let written, _): reference = written
             }
             do {
-                let source = try TemplateStore.source(reference: reference, relativeTo: folder)
+                let source = try TemplateStore.source(reference: reference, relativeTo: folder,
+                                                     allowedFolders: allowedFolders ?? [manifest.root])
                 found.append(Source(output: output, reference: reference, displayName: source.displayName,
                                     text: source.source, isBuiltin: source.isBuiltin))
             } catch {
@@ -102,10 +110,10 @@ struct OutputPlan {
 
     /// Checks templates and commands without leasing: ports stand in as their preference or the
     /// first port of their range. For `validate`.
-    static func check(_ manifest: Manifest) throws(StyxyError) {
+    static func check(_ manifest: Manifest, allowedFolders: [String]) throws(StyxyError) {
         let context = context(for: manifest, instance: Lease.defaultInstance) { service, named in
             named.preferred ?? service.range.lowerBound
         }
-        _ = render(try compile(try sources(for: manifest)), context: try expandingCommands(context, of: manifest))
+        _ = render(try compile(try sources(for: manifest, allowedFolders: allowedFolders)), context: try expandingCommands(context, of: manifest))
     }
 }

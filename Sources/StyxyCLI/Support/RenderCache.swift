@@ -19,13 +19,21 @@ struct RenderCache {
     static let renderVersion = "2"
 
     let path: String
+    let home: String
+    /// The entry's path inside the state home.
+    let relativePath: String
 
     init(home: StateHome, root: String, instance: String) {
         var name = Digest()
         name.add(root)
         name.add(instance)
-        path = FileIO.join(home.path, "renders/\(name.hex).json")
+        self.home = home.path
+        relativePath = "renders/\(name.hex).json"
+        path = FileIO.join(home.path, relativePath)
     }
+
+    /// The largest cache entry read back; a real one is a few hundred bytes.
+    static let readLimit = 1 << 20
 
     struct Entry: Equatable {
         var templates: String
@@ -65,7 +73,8 @@ struct RenderCache {
     }
 
     func load() -> Entry? {
-        guard let bytes = try? FileIO.read(path), let json = try? JSONValue.parse(bytes),
+        guard let folder = try? ConfinedFolder(path: home), let bytes = try? folder.read(relativePath, limit: Self.readLimit),
+              let json = try? JSONValue.parse(bytes),
               let templates = json["templates"]?.stringValue, let key = json["key"]?.stringValue,
               let outputs = json["outputs"]?.arrayValue
         else { return nil }
@@ -77,10 +86,13 @@ struct RenderCache {
         return Entry(templates: templates, key: key, outputs: pairs)
     }
 
-    /// True when every recorded output still holds exactly what was last written.
+    /// True when every recorded output still holds exactly what was last written. Outputs are
+    /// read through the project's confined folder, like every write to them: an output swapped
+    /// for a FIFO, a device or a link out of the project is a miss, never a hang.
     static func outputsMatch(_ entry: Entry, root: String) -> Bool {
-        entry.outputs.allSatisfy { output in
-            guard let bytes = try? FileIO.read(FileIO.join(root, output.path)) else { return false }
+        guard let folder = try? ConfinedFolder(path: root) else { return false }
+        return entry.outputs.allSatisfy { output in
+            guard let bytes = try? folder.read(output.path, limit: OutputWriter.readLimit) else { return false }
             return Digest.of(bytes) == output.digest
         }
     }
@@ -110,15 +122,14 @@ struct RenderCache {
 
     /// Records the outputs as they are on disk now. Failures are ignored: the cache is an optimisation.
     func store(templates: String, key: String, outputs: [String], root: String) {
+        guard let project = try? ConfinedFolder(path: root), let state = try? ConfinedFolder(path: home) else { return }
         var recorded: [JSONValue] = []
         for output in outputs {
-            guard let bytes = try? FileIO.read(FileIO.join(root, output)) else { return }
+            guard let bytes = try? project.read(output, limit: OutputWriter.readLimit) else { return }
             recorded.append(.object([("path", .string(output)), ("digest", .string(Digest.of(bytes)))]))
         }
         let json = JSONValue.object([("templates", .string(templates)), ("key", .string(key)), ("outputs", .array(recorded))])
-        let folder = FileIO.directory(of: path)
-        if !FileIO.isDirectory(folder) { mkdir(folder, 0o700) }
-        Self.removeOrphans(in: folder)
-        try? DurableFile.replace(path, with: Array(json.serialized(compact: true).utf8), mode: 0o600, durable: false)
+        Self.removeOrphans(in: FileIO.directory(of: path))
+        try? state.replace(relativePath, with: Array(json.serialized(compact: true).utf8), mode: 0o600, durable: false, folderMode: 0o700)
     }
 }

@@ -16,7 +16,7 @@ struct ResolveFlow {
 
     let context: EngineContext
 
-    func run(_ manifest: Manifest, options: ResolveOptions, mode: Mode) throws(StyxyError) -> Outcome {
+    func run(_ manifest: Manifest, options: ResolveOptions, mode: Mode, adopt: Bool = false) throws(StyxyError) -> Outcome {
         var options = options
         options.dryRun = mode == .dryRun || mode == .check
         guard mode != .lease else {
@@ -24,7 +24,9 @@ struct ResolveFlow {
             if report.pendingMoves { try context.resolver().settleMoves(manifest, instance: options.instance) }
             return Outcome(report: report, outputs: [])
         }
-        let sources = try OutputPlan.sources(for: manifest)
+        let sources = try OutputPlan.sources(
+            for: manifest,
+            allowedFolders: OutputPlan.templateFolders(for: manifest, catalog: context.catalog, environment: context.environment.variables))
         let cache = RenderCache(home: context.home, root: manifest.root, instance: options.instance)
         let cached = cache.load()
         let templatesDigest = RenderCache.templatesDigest(sources.map(\.text))
@@ -44,11 +46,22 @@ struct ResolveFlow {
             if compiled == nil { compiled = try OutputPlan.compile(sources) }
             let planned = OutputPlan.render(compiled ?? [], context: try OutputPlan.expandingCommands(renderContext, of: manifest))
             let writerMode: OutputMode = mode == .write ? .write : (mode == .check ? .check : .dryRun)
-            results = try OutputWriter(root: manifest.root).apply(planned, mode: writerMode)
+            results = try writer(for: manifest, sources: sources, adopt: adopt).apply(planned, mode: writerMode)
             if mode == .write { cache.store(templates: templatesDigest, key: key, outputs: paths, root: manifest.root) }
         }
         // Second phase of any move: the outputs now name the new ports, so the old ones can go.
         if !options.dryRun && report.pendingMoves { try resolver.settleMoves(manifest, instance: options.instance) }
         return Outcome(report: report, outputs: results)
+    }
+
+    /// The writer with everything no output may touch: the manifest, the templates in use, the
+    /// state home and its ledger (DESIGN §9).
+    func writer(for manifest: Manifest, sources: [OutputPlan.Source], adopt: Bool) -> OutputWriter {
+        let home = context.home
+        var files = [(path: manifest.path, label: "the manifest")]
+        for source in sources where !source.isBuiltin { files.append((source.displayName, "a template in use")) }
+        for path in [home.ledgerPath, home.backupPath, home.lockPath] { files.append((path, "Styxy's ledger")) }
+        return OutputWriter(root: manifest.root, protectedFiles: files, protectedFolders: [(home.path, "Styxy's state folder")],
+                            records: OutputRecords(home: home.path), adopt: adopt)
     }
 }
