@@ -56,7 +56,7 @@ public struct Catalog: Sendable {
         guard let location = UserConfiguration.path(environment: environment) else { return builtin }
         let bytes: [UInt8]?
         do {
-            bytes = try FileIO.read(location.path)
+            bytes = try FileIO.read(location.path, limit: 1 << 20)
         } catch {
             throw StyxyError(.invalidInput, "cannot read the configuration: \(error)", file: location.path)
         }

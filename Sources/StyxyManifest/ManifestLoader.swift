@@ -23,16 +23,14 @@ public struct ManifestLoader: Sendable {
     public func load(path: String) throws(StyxyError) -> Manifest {
         let bytes: [UInt8]?
         do {
-            bytes = try FileIO.read(path)
+            bytes = try FileIO.read(path, limit: Self.maximumSize)
         } catch {
-            throw StyxyError(.invalidInput, "cannot read the manifest: \(FileIO.errorText(error.code))", file: path)
+            if error.code == EFBIG { throw StyxyError(.invalidInput, "the manifest is larger than 1 MiB", file: path) }
+            throw StyxyError(.invalidInput, "cannot read the manifest: \(error.reason)", file: path)
         }
         guard let bytes else {
             throw StyxyError(.invalidInput, "no manifest here", file: path,
                              hint: "run `styxy init` to create one, or name another with -m FILE")
-        }
-        if bytes.count > Self.maximumSize {
-            throw StyxyError(.invalidInput, "the manifest is larger than 1 MiB", file: path)
         }
         let folder = FileIO.directory(of: FileIO.absolute(path))
         guard let root = FileIO.realPath(folder) else {

@@ -142,15 +142,12 @@ public struct ManifestScaffold {
 
     /// A project file's bytes; nil when it is absent, or unreadable (then with a note).
     private static func evidence(_ name: String, in root: String, skipped: inout [String]) -> [UInt8]? {
+        // Through the project's confined folder like every read of Styxy's: a FIFO or a device
+        // planted as package.json is skipped unopened, and a link may not lead out of the project.
         do {
-            guard let bytes = try FileIO.read(FileIO.join(root, name)) else { return nil }
-            if bytes.count > maximumEvidenceSize {
-                skipped.append("\(name) not read: it is larger than 4 MiB")
-                return nil
-            }
-            return bytes
+            return try ConfinedFolder(path: root).read(name, limit: maximumEvidenceSize)
         } catch {
-            skipped.append("\(name) not read: \(FileIO.errorText(error.code))")
+            skipped.append("\(name) not read: \(error.code == EFBIG ? "it is larger than 4 MiB" : error.reason)")
             return nil
         }
     }
@@ -165,7 +162,7 @@ public struct ManifestScaffold {
                                         comment: "replaces the host ports the Compose services above publish")
             // Compose reads only the first override file it finds, and Styxy owns the whole file.
             if let existing = ComposeEvidence.overrideFileNames.first(where: { FileIO.exists(FileIO.join(root, $0)) }) {
-                let head = (try? FileIO.read(FileIO.join(root, existing))).map { String(decoding: $0.prefix(200), as: UTF8.self) } ?? ""
+                let head = (try? ConfinedFolder(path: root).read(existing, limit: maximumEvidenceSize)).flatMap { $0 }.map { String(decoding: $0.prefix(200), as: UTF8.self) } ?? ""
                 if head.hasPrefix(composeOverrideMarker) {
                     output.path = existing
                 } else {
