@@ -46,23 +46,37 @@ public enum FileIO {
         if isKernelPseudoFile(info) {
             throw FileIOError(path: path, operation: "read", code: EINVAL, reason: "a kernel pseudo-file (/proc, /sys), not a file of yours")
         }
-        var result: [UInt8] = []
-        if info.st_size > 0 { result.reserveCapacity(min(Int(info.st_size), limit) + 1) }
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-        while true {
-            let want = min(buffer.count, limit + 1 - result.count)
-            let n = buffer.withUnsafeMutableBytes { readBytes(fd, $0.baseAddress, want) }
+        // One read into an array sized from st_size (+1, to see the end in the same call), with
+        // no zero-filled buffer or copy: the warm path reads a handful of small files per run.
+        let expected = min(Int(max(info.st_size, 0)), limit) + 1
+        var failure: Int32 = 0
+        var result = [UInt8](unsafeUninitializedCapacity: expected) { buffer, count in
+            count = 0
+            while count < buffer.count {
+                let n = readBytes(fd, buffer.baseAddress! + count, buffer.count - count)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    return
+                }
+                if n == 0 { return }
+                count += n
+            }
+        }
+        if failure != 0 { throw FileIOError(path: path, operation: "read", code: failure) }
+        guard result.count == expected else { return result }
+        // Longer than it said (it grew, or st_size was wrong): go on in chunks, to the cap.
+        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
+        while result.count <= limit {
+            let n = chunk.withUnsafeMutableBytes { readBytes(fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw FileIOError(path: path, operation: "read", code: errno)
             }
-            if n == 0 { break }
-            result.append(contentsOf: buffer[0..<n])
-            if result.count > limit {
-                throw FileIOError(path: path, operation: "read", code: EFBIG, reason: "larger than \(sizeText(limit))")
-            }
+            if n == 0 { return result }
+            result.append(contentsOf: chunk[0..<n])
         }
-        return result
+        throw FileIOError(path: path, operation: "read", code: EFBIG, reason: "larger than \(sizeText(limit))")
     }
 
     /// Reads a kernel pseudo-file the probe names itself (`/proc/net/tcp`, `/proc/PID/cmdline`):
