@@ -160,3 +160,69 @@ struct HostileRepositoryTests {
         #expect(contents(root + "/ports.txt")?.hasPrefix("web=") == true)
     }
 }
+
+/// Every path Styxy reads, planted with a FIFO and with a link to /dev/zero: each command ends
+/// promptly, with a refusal where the input is the user's or the repository's, and by ignoring a
+/// cache that is only an optimisation.
+@Suite("A FIFO or /dev/zero at every path Styxy reads")
+struct SpecialFileInputTests {
+    enum Plant: String, CaseIterable { case fifo, zero }
+
+    func plant(_ kind: Plant, at path: String) {
+        unlink(path)
+        switch kind {
+        case .fifo: #expect(mkfifo(path, 0o600) == 0)
+        case .zero: #expect(symlink("/dev/zero", path) == 0)
+        }
+    }
+
+    func project(_ s: Sandbox) throws -> String {
+        let block = try PortBlocks.reserve(4)
+        return try s.project("p", """
+            services:
+              web: { range: [\(block.lowerBound), \(block.upperBound)] }
+            outputs:
+              - { template: ./t.mustache, path: .styxy/out.txt }
+              - { template: json, path: ports.json }
+            """)
+    }
+
+    @Test(arguments: Plant.allCases)
+    func inputsAreRefused(_ kind: Plant) throws {
+        let s = try Sandbox()
+        let manifest = try project(s)
+        let root = s.projectRoot("p")
+        plant(kind, at: root + "/m.yaml")
+        plant(kind, at: s.root + "/config.yaml")
+        plant(kind, at: root + "/t.mustache")
+        let cases: [([String], [String: String])] = [
+            (["validate", "-m", root + "/m.yaml"], [:]),
+            (["types"], ["STYXY_CONFIG": s.root + "/config.yaml"]),
+            (["resolve", "-m", manifest], [:]),
+        ]
+        for (arguments, environment) in cases {
+            let result = try s.run(arguments, environment: environment, timeout: 20)
+            #expect(!result.timedOut && result.status == 65, "\(kind) \(arguments): \(result)")
+        }
+    }
+
+    @Test(arguments: Plant.allCases)
+    func cachesAreIgnoredAndOutputsRefused(_ kind: Plant) throws {
+        let s = try Sandbox()
+        let manifest = try project(s)
+        let root = s.projectRoot("p")
+        try Data("{{#services}}{{name}}={{port}}\n{{/services}}".utf8).write(to: URL(fileURLWithPath: root + "/t.mustache"))
+        _ = try s.resolve(manifest)
+        let caches = ["renders", "outputs"].flatMap { folder in
+            ((try? FileManager.default.contentsOfDirectory(atPath: s.home + "/" + folder)) ?? []).map { s.home + "/\(folder)/" + $0 }
+        }
+        #expect(caches.count >= 2, "a render-cache entry and an output record: \(caches)")
+        for cache in caches { plant(kind, at: cache) }
+        let warm = try s.run(["resolve", "-m", manifest], timeout: 20)
+        #expect(!warm.timedOut && warm.status == 0, "a damaged cache costs one render: \(warm)")
+
+        plant(kind, at: root + "/ports.json")
+        let output = try s.run(["resolve", "-m", manifest], timeout: 20)
+        #expect(!output.timedOut && output.status == 73, "\(output)")
+    }
+}
