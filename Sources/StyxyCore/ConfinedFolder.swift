@@ -99,6 +99,10 @@ public final class ConfinedFolder {
         if relative.hasPrefix("/") { throw refusal(relative, "the path is absolute") }
         var pending = Array(Self.components(of: relative).reversed())
         if pending.isEmpty { throw refusal(relative, "the path names no file") }
+        var rootInfo = stat()
+        if fstat(fd, &rootInfo) == 0, let label = protectedFolders[FileIdentity(rootInfo)] {
+            throw refusal(relative, "\(path) is \(label)")
+        }
         guard let start = Self.reopen(fd) else { throw FileIOError(path: path, operation: "open", code: errno) }
         var walk = Walk(folders: [start])
         defer { walk.closeAll() }

@@ -84,6 +84,13 @@ struct HostileOutputTests {
         }
     }
 
+    @Test("a project whose root is the state home writes nothing at all")
+    func rootIsStateHome() throws {
+        let project = try ProjectFolder()
+        let message = refused(project, writer(project, home: project.path), [PlannedOutput(relativePath: "outputs/forged", content: "x")])
+        #expect(message.contains("state folder"), "\(message)")
+    }
+
     @Test("links that leave the project are refused at any depth, absolute or relative, after '..' too")
     func linksOut() throws {
         let project = try ProjectFolder(), elsewhere = try ProjectFolder()
