@@ -105,6 +105,7 @@ private struct ManifestBuilder {
     }
 
     static let maximumCommandLength = 4096
+    static let variableNamesHint = "choose a name of your own that contains PORT; docs/manifest.md#variable-names lists the names Styxy refuses"
 
     static let serviceKeys = ["type", "port", "range", "env", "command", "compose", "shared", "protocol", "ports", "allow_privileged"]
 
@@ -228,13 +229,19 @@ private struct ManifestBuilder {
                     let fixed = Manifest.envStem(variable)
                     reader.bag.error("invalid variable name '\(variable)'", at: item, path: itemPath,
                                      hint: Manifest.isValidEnvName(fixed) ? "did you mean '\(fixed)'?" : "use [A-Z_][A-Z0-9_]*")
-                } else if variable.hasPrefix("STYXY_") {
-                    reader.bag.error("variable names starting with STYXY_ are Styxy's own", at: item, path: itemPath)
+                } else if let reason = PortVariableName.check(variable).reason {
+                    reader.bag.error("variable '\(variable)' is refused: \(reason)", at: item, path: itemPath,
+                                     hint: PortVariableName.suggestion(for: variable).map { "did you mean '\($0)'?" } ?? Self.variableNamesHint)
                 } else if !listed.insert(variable).inserted {
                     reader.bag.error("variable '\(variable)' is listed twice", at: item, path: itemPath)
                 }
                 env.append(variable)
             }
+        } else if fields["env"] == nil, let reason = PortVariableName.check(defaultEnv).reason {
+            // Only the denylist can refuse a default name: it always ends in _PORT.
+            reader.bag.error("the default variable '\(defaultEnv)' is refused: \(reason)", at: location, path: path,
+                             hint: PortVariableName.suggestion(for: defaultEnv).map { "name the variable with env:, for example env: \($0)" }
+                                ?? Self.variableNamesHint)
         }
         var compose: ComposeTarget? = nil
         if let node = fields["compose"], let map = reader.mapping(node, path: "\(path).compose", allowed: ["service", "target", "host_ip"]) {
