@@ -132,4 +132,23 @@ struct VariableNameTests {
         }
         #expect(rows == enforced, "the table in docs/manifest.md#variable-names differs from PortVariableName.denylist")
     }
+
+    @Test("styxy init leaves out refused names and renames refused defaults")
+    func scaffoldProposesOnlyAllowedNames() throws {
+        let project = try TemporaryFolder("init")
+        try project.write("package.json", #"""
+            {"scripts": {
+              "web": "vite --port ${HOME:-3000}",
+              "git": "serve -p 3006",
+              "api": "uvicorn app:main --port ${PYTHON_PORT:-8001}"
+            }}
+            """#)
+        let proposal = try Scaffolded.propose(project.path)
+        let manifest = try Scaffolded.load(proposal, in: project.path)
+        #expect(try manifest.onlyPort("web").env == ["WEB_PORT"])
+        #expect(try manifest.onlyPort("git").env == ["SERVICE_GIT_PORT"])
+        #expect(try manifest.onlyPort("api").env == ["API_PORT"])
+        #expect(proposal.text.contains("HOME is left out: a shell reads it"), "\(proposal.text)")
+        #expect(proposal.text.contains("PYTHON_PORT is left out: Python reads PYTHON*"), "\(proposal.text)")
+    }
 }
