@@ -372,10 +372,31 @@ private struct ManifestBuilder {
         return .file(written: name, resolved: resolved)
     }
 
+    /// Linux's NAME_MAX and PATH_MAX less its terminating NUL.
+    static let maximumNameLength = 255
+    static let maximumPathLength = 4095
+
+    /// A path cut to a readable length for a message.
+    static func shortened(_ text: String) -> String {
+        text.utf8.count <= 80 ? text : String(decoding: text.utf8.prefix(60), as: UTF8.self) + "…"
+    }
+
     /// Lexical checks only; symlinks are checked when writing.
     mutating func normaliseOutputPath(_ written: String, at node: YAMLNode, path: String) -> String? {
         if written.isEmpty {
             reader.bag.error("expected a file path, found an empty string", at: node, path: path)
+            return nil
+        }
+        // The writer passes paths to the kernel as C strings, which a NUL would cut short, and no
+        // file system takes longer names; say so here, where `validate` sees it, not at the write.
+        if written.utf8.contains(0) {
+            reader.bag.error("output path '\(Self.shortened(written))' contains a NUL byte", at: node, path: path)
+            return nil
+        }
+        if written.utf8.count > Self.maximumPathLength
+            || written.split(separator: "/").contains(where: { $0.utf8.count > Self.maximumNameLength }) {
+            reader.bag.error("output path '\(Self.shortened(written))' is longer than a file system allows", at: node, path: path,
+                             hint: "at most \(Self.maximumNameLength) bytes a name and \(Self.maximumPathLength) in all")
             return nil
         }
         if written.hasPrefix("/") || written.hasPrefix("~") {
