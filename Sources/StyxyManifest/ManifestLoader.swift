@@ -103,6 +103,7 @@ private struct ManifestBuilder {
     }
 
     static let maximumCommandLength = 4096
+    static let variableNamesHint = "choose a name of your own that contains PORT; docs/manifest.md#variable-names lists the names Styxy refuses"
 
     static let serviceKeys = ["type", "port", "range", "env", "command", "compose", "shared", "protocol", "ports", "allow_privileged"]
 
@@ -226,13 +227,19 @@ private struct ManifestBuilder {
                     let fixed = Manifest.envStem(variable)
                     reader.bag.error("invalid variable name '\(variable)'", at: item, path: itemPath,
                                      hint: Manifest.isValidEnvName(fixed) ? "did you mean '\(fixed)'?" : "use [A-Z_][A-Z0-9_]*")
-                } else if variable.hasPrefix("STYXY_") {
-                    reader.bag.error("variable names starting with STYXY_ are Styxy's own", at: item, path: itemPath)
+                } else if let reason = PortVariableName.check(variable).reason {
+                    reader.bag.error("variable '\(variable)' is refused: \(reason)", at: item, path: itemPath,
+                                     hint: PortVariableName.suggestion(for: variable).map { "did you mean '\($0)'?" } ?? Self.variableNamesHint)
                 } else if !listed.insert(variable).inserted {
                     reader.bag.error("variable '\(variable)' is listed twice", at: item, path: itemPath)
                 }
                 env.append(variable)
             }
+        } else if fields["env"] == nil, let reason = PortVariableName.check(defaultEnv).reason {
+            // Only the denylist can refuse a default name: it always ends in _PORT.
+            reader.bag.error("the default variable '\(defaultEnv)' is refused: \(reason)", at: location, path: path,
+                             hint: PortVariableName.suggestion(for: defaultEnv).map { "name the variable with env:, for example env: \($0)" }
+                                ?? Self.variableNamesHint)
         }
         var compose: ComposeTarget? = nil
         if let node = fields["compose"], let map = reader.mapping(node, path: "\(path).compose", allowed: ["service", "target", "host_ip"]) {
@@ -363,10 +370,31 @@ private struct ManifestBuilder {
         return .file(written: name, resolved: resolved)
     }
 
+    /// Linux's NAME_MAX and PATH_MAX less its terminating NUL.
+    static let maximumNameLength = 255
+    static let maximumPathLength = 4095
+
+    /// A path cut to a readable length for a message.
+    static func shortened(_ text: String) -> String {
+        text.utf8.count <= 80 ? text : String(decoding: text.utf8.prefix(60), as: UTF8.self) + "…"
+    }
+
     /// Lexical checks only; symlinks are checked when writing.
     mutating func normaliseOutputPath(_ written: String, at node: YAMLNode, path: String) -> String? {
         if written.isEmpty {
             reader.bag.error("expected a file path, found an empty string", at: node, path: path)
+            return nil
+        }
+        // The writer passes paths to the kernel as C strings, which a NUL would cut short, and no
+        // file system takes longer names; say so here, where `validate` sees it, not at the write.
+        if written.utf8.contains(0) {
+            reader.bag.error("output path '\(Self.shortened(written))' contains a NUL byte", at: node, path: path)
+            return nil
+        }
+        if written.utf8.count > Self.maximumPathLength
+            || written.split(separator: "/").contains(where: { $0.utf8.count > Self.maximumNameLength }) {
+            reader.bag.error("output path '\(Self.shortened(written))' is longer than a file system allows", at: node, path: path,
+                             hint: "at most \(Self.maximumNameLength) bytes a name and \(Self.maximumPathLength) in all")
             return nil
         }
         if written.hasPrefix("/") || written.hasPrefix("~") {

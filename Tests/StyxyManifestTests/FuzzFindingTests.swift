@@ -30,6 +30,13 @@ struct ManifestFuzzFindingTests {
         #expect(Self.diagnostics(Array(big.utf8)).count == 1)
     }
 
+    /// `styxy validate` called a manifest with `path: ".env\0.bak"` valid, and `resolve` then
+    /// failed at the writer with exit 73; the loader refuses it now, where it is written.
+    @Test func anOutputPathHoldingNULIsRefusedAtItsLine() throws {
+        #expect(Self.diagnostics(try Self.finding("accepted-nul-in-output-path.yaml"))
+                    == [#"fuzz.yaml:7:11: error: outputs[0].path: output path '.env\u{0}.bak' contains a NUL byte"#])
+    }
+
     @Test func everyDiagnosticIsOneLineWithoutControlCharacters() throws {
         let lines = Self.diagnostics(try Self.finding("oneline-control-characters-in-diagnostics.yaml"))
         #expect(lines.count == 2, "\(lines)")

@@ -81,7 +81,7 @@ struct ValidManifestTests {
         let manifest = try ValidFixtures.load("explicit-str-tags.yaml")
         #expect(manifest.project == "1234")
         let web = try #require(manifest.service(named: "web"))
-        #expect(web.ports.first?.env == ["TRUE"])
+        #expect(web.ports.first?.env == ["PORT"])
         #expect(web.command == "3000")
     }
 

@@ -81,8 +81,8 @@ struct ScaffoldPlanner {
             let label = port.name.map { "\(name).\($0)" } ?? name
             var env = [uniqueVariable(port.name.map { "\(stem)_\(port.envStem ?? ScaffoldNames.envStem($0))" } ?? stem)]
             for variable in port.variables where !env.contains(variable) {
-                if variable.hasPrefix("STYXY_") {
-                    comments.append("\(variable) is left out: variables starting with STYXY_ are Styxy's own")
+                if let reason = PortVariableName.check(variable).reason {
+                    comments.append("\(variable) is left out: \(reason)")
                 } else if let owner = variableOwners[variable] {
                     comments.append("\(variable) is left out: service \(owner) already sets it")
                 } else {
@@ -121,9 +121,10 @@ struct ScaffoldPlanner {
         ScaffoldNames.firstFree(base, separator: "-") { names.contains($0) }
     }
 
-    /// `WEB` → `WEB_PORT`, or `WEB_2_PORT` when that is taken (also by a variable a file names).
+    /// `WEB` → `WEB_PORT`, or `WEB_2_PORT` when that is taken (also by a variable a file names);
+    /// `GIT` → `SERVICE_GIT_PORT`, as the manifest refuses `GIT_PORT`.
     private func uniqueVariable(_ stem: String) -> String {
-        let stem = stem == "STYXY" || stem.hasPrefix("STYXY_") ? "SERVICE_\(stem)" : stem
+        let stem = PortVariableName.check("\(stem)_PORT").isAllowed ? stem : "SERVICE_\(stem)"
         return ScaffoldNames.firstFree(stem, separator: "_") { variableOwners["\($0)_PORT"] != nil } + "_PORT"
     }
 }

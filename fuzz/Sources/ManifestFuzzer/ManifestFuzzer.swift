@@ -15,13 +15,8 @@ private let builtins = TemplateStore.builtinNames.map { name in (name: name, tem
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let input = UnsafeBufferPointer(start: data, count: size)
-    do {
-        let manifest = try loader.parse(Array(input), path: "fuzz.yaml", root: workspace.root)
-        checkAccepted(manifest)
-        renderOutputs(manifest)
-    } catch {
-        Oracle.checkRejection(error)
-    }
+    load(Array(input))
+    load(HostilePieces.manifest(from: input))
     let configPath = workspace.store(input, as: "config.yaml")
     do {
         let catalog = try Catalog.load(environment: ["STYXY_CONFIG": configPath])
@@ -33,6 +28,17 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         Oracle.checkRejection(error)
     }
     return 0
+}
+
+/// A manifest through the loader and, when it loads, where `styxy validate` goes next.
+private func load(_ bytes: [UInt8]) {
+    do {
+        let manifest = try loader.parse(bytes, path: "fuzz.yaml", root: workspace.root)
+        checkAccepted(manifest)
+        renderOutputs(manifest)
+    } catch {
+        Oracle.checkRejection(error)
+    }
 }
 
 /// A manifest that loads keeps the promises the engine and the renderer build on.
@@ -54,7 +60,7 @@ private func checkAccepted(_ manifest: Manifest) {
             }
             Oracle.require(!port.env.isEmpty, "\(label) port \(port.name) sets no variable")
             for name in port.env {
-                Oracle.require(Manifest.isValidEnvName(name) && !name.hasPrefix("STYXY_"), "\(label) sets variable '\(name)'")
+                Oracle.require(Manifest.isValidEnvName(name) && PortVariableName.check(name).isAllowed, "\(label) sets variable '\(name)'")
                 Oracle.require(variables.insert(name).inserted, "variable '\(name)' is set twice")
             }
             if let compose = port.compose {
@@ -67,6 +73,9 @@ private func checkAccepted(_ manifest: Manifest) {
         let parts = output.path.split(separator: "/", omittingEmptySubsequences: false)
         Oracle.require(!output.path.hasPrefix("/") && !parts.contains("..") && !parts.contains(".") && !parts.contains("") && parts.first != ".git",
                        "output path '\(output.path)' escapes or is not normalised")
+        Oracle.require(!output.path.utf8.contains(0), "output path '\(output.path)' holds a NUL byte, which would cut it short")
+        Oracle.require(output.path.utf8.count <= 4095 && parts.allSatisfy { $0.utf8.count <= 255 },
+                       "output path '\(output.path.prefix(80))…' is longer than the kernel takes")
         Oracle.require(paths.insert(output.path).inserted, "output path '\(output.path)' is written twice")
     }
 }
