@@ -1,10 +1,11 @@
 import Mustache
 import StyxyCore
 
-/// A template checked against the render context and ready to render. Every failure (syntax,
-/// unknown name, unsupported feature) surfaces when the template is made, as exit status 65 with
-/// `file:line:col`, so rendering itself cannot fail and `styxy validate` can check templates
-/// without leasing anything.
+/// A template checked against the render context and ready to render. Every failure of the
+/// template itself (syntax, unknown name, unsupported feature) surfaces when it is made, as exit
+/// status 65 with `file:line:col`, so `styxy validate` can check templates without leasing
+/// anything. Rendering fails only when this context would make the output too large
+/// (`RenderLimits`), which is known before a byte is rendered.
 public struct OutputTemplate: Sendable {
     /// The built-in name, or the reference as the manifest wrote it.
     public let name: String
@@ -13,34 +14,47 @@ public struct OutputTemplate: Sendable {
     public let source: String
     public let isBuiltin: Bool
     private let compiled: MustacheTemplate
+    let bound: RenderBound
 
     public init(source: String, name: String, displayName: String, isBuiltin: Bool = false) throws(StyxyError) {
         self.name = name
         self.displayName = displayName
         self.source = source
         self.isBuiltin = isBuiltin
-        self.compiled = try StrictMustache.compile(
+        let (compiled, tags) = try StrictMustache.compileWithTags(
             source, against: RenderContext.schema, file: displayName,
             fallbackHint: "the render context is described in docs/templates.md")
+        self.compiled = compiled
+        self.bound = RenderBound(tags: tags, sourceBytes: source.utf8.count)
     }
 
     /// The rendered text, byte for byte what the output file should hold.
-    public func render(_ context: RenderContext) -> String {
-        render(PreparedContext(context))
+    public func render(_ context: RenderContext) throws(StyxyError) -> String {
+        try render(PreparedContext(context))
     }
 
-    /// The same, for a context already converted (one conversion serves every output).
-    public func render(_ prepared: PreparedContext) -> String {
-        compiled.render(prepared.value)
+    /// The same, for a context already converted (one conversion serves every output). Refused,
+    /// before anything renders, when the output could pass `RenderLimits` for this context.
+    public func render(_ prepared: PreparedContext) throws(StyxyError) -> String {
+        if case .failure(let excess) = bound.measure(prepared.extent) { throw excess.error(file: displayName) }
+        let text = compiled.render(prepared.value)
+        // The bound is an upper one by construction; this holds the promise should it ever not be.
+        if text.utf8.count > RenderLimits.maximumBytes {
+            throw StyxyError(.invalidInput, "the output is larger than \(RenderBound.Excess.size(RenderLimits.maximumBytes))",
+                             file: displayName, hint: "docs/templates.md#output-size describes the limits")
+        }
+        return text
     }
 }
 
-/// A render context converted once into what swift-mustache reads.
+/// A render context converted once into what swift-mustache reads, with its largest values.
 public struct PreparedContext {
     let value: [String: Any]
+    let extent: ContextExtent
 
     public init(_ context: RenderContext) {
         value = context.mustacheValue
+        extent = ContextExtent(value)
     }
 }
 
@@ -55,6 +69,13 @@ enum StrictMustache {
     static func compile(
         _ source: String, against shape: Shape, file: String, fallbackHint: String
     ) throws(StyxyError) -> MustacheTemplate {
+        try compileWithTags(source, against: shape, file: file, fallbackHint: fallbackHint).template
+    }
+
+    /// The same, with the tags the scanner found, for measuring what rendering can produce.
+    static func compileWithTags(
+        _ source: String, against shape: Shape, file: String, fallbackHint: String
+    ) throws(StyxyError) -> (template: MustacheTemplate, tags: [TemplateTag]) {
         let tags = try TemplateScanner.scan(source, file: file)
         let template: MustacheTemplate
         do {
@@ -68,7 +89,7 @@ enum StrictMustache {
         }
         let problems = TemplateValidator.validate(tags, against: shape, file: file, fallbackHint: fallbackHint)
         if !problems.isEmpty { throw StyxyError(.invalidInput, problems) }
-        return template
+        return (template, tags)
     }
 
     private static func describe(_ error: any Error) -> String {

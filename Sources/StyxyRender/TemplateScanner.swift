@@ -16,12 +16,17 @@ struct TemplateTag: Equatable {
     var name: String
     var line: Int
     var column: Int
+    /// The UTF-8 offsets of the tag's first delimiter and of the byte after its last: the text
+    /// between two tags is what renders as it is, and the size bound counts it.
+    var start = 0
+    var end = 0
 }
 
 struct TemplateScanner {
     private let chars: [Character]
     private let file: String
     private var index = 0
+    private var offset = 0
     private var line = 1
     private var column = 1
     private var open: [Character] = ["{", "{"]
@@ -46,9 +51,11 @@ struct TemplateScanner {
         var openSections: [TemplateTag] = []
         while let start = find(open, from: index) {
             advance(to: start)
-            let tagLine = line, tagColumn = column
+            let tagLine = line, tagColumn = column, tagStart = offset
             advance(to: start + open.count)
-            let tag = try readTag(line: tagLine, column: tagColumn)
+            var tag = try readTag(line: tagLine, column: tagColumn)
+            tag.start = tagStart
+            tag.end = offset
             switch tag.kind {
             case .section, .invertedSection, .block, .parent:
                 // swift-mustache parses sections recursively (a deep template overflows the stack),
@@ -182,9 +189,10 @@ struct TemplateScanner {
     }
 
     /// Moves forward, counting lines and columns the way swift-mustache's error context does
-    /// (one column per Character; `\r\n` is one Character and one line break).
+    /// (one column per Character; `\r\n` is one Character and one line break), and bytes.
     private mutating func advance(to target: Int) {
         while index < target {
+            offset += chars[index].utf8.count
             if chars[index].isNewline {
                 line += 1
                 column = 1

@@ -33,7 +33,7 @@ struct ExampleGoldenTests {
             taken.insert(port)
             return port
         }
-        let planned = OutputPlan.render(try OutputPlan.compile(try OutputPlan.sources(for: manifest, allowedFolders: [manifest.root])),
+        let planned = try OutputPlan.render(try OutputPlan.compile(try OutputPlan.sources(for: manifest, allowedFolders: [manifest.root])),
                                         context: try OutputPlan.expandingCommands(context, of: manifest))
         #expect(planned.count == manifest.outputs.count)
         let goldenFolder = Self.root + "/Tests/Fixtures/golden/examples/\(example)/"

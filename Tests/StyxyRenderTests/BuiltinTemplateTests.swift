@@ -79,7 +79,7 @@ struct BuiltinTemplateTests {
         let template = try TemplateStore.load(reference: "tpl/ports.mustache", relativeTo: project.path)
         #expect(template.displayName == project.file("tpl/ports.mustache"))
         #expect(!template.isBuiltin)
-        #expect(template.render(Sample.context).hasPrefix("API_PORT:8000\nEMULATORS_UI_PORT:4000\n"))
+        #expect(try template.render(Sample.context).hasPrefix("API_PORT:8000\nEMULATORS_UI_PORT:4000\n"))
 
         let missing = failure { () throws(StyxyError) in try TemplateStore.load(reference: "./nope.mustache", relativeTo: project.path) }
         #expect(missing?.exitStatus == .invalidInput)

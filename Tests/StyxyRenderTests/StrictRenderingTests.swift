@@ -88,6 +88,6 @@ struct StrictRenderingTests {
     @Test("a null optional stops lookup instead of falling through to an outer name")
     func nullOptionals() throws {
         let template = try compile("{{#services}}{{name}}:{{#command}}has{{/command}}{{^command}}none{{/command}} {{/services}}")
-        #expect(template.render(Sample.context) == "api:has emulators:has ollama:none web:has ")
+        #expect(try template.render(Sample.context) == "api:has emulators:has ollama:none web:has ")
     }
 }

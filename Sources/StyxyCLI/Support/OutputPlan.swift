@@ -99,13 +99,15 @@ struct OutputPlan {
         return context(for: manifest, instance: report.instance) { service, named in ports["\(service.name)/\(named.name)"] ?? 0 }
     }
 
-    static func render(_ templates: [(output: Output, template: OutputTemplate)], context: RenderContext) -> [PlannedOutput] {
+    static func render(_ templates: [(output: Output, template: OutputTemplate)], context: RenderContext) throws(StyxyError) -> [PlannedOutput] {
         let prepared = PreparedContext(context)
-        return templates.map { output, template in
+        var planned: [PlannedOutput] = []
+        for (output, template) in templates {
             let builtinDotenv = output.template == .builtin("dotenv")
-            return PlannedOutput(relativePath: path(of: output, instance: context.instance), content: template.render(prepared),
-                                 kind: builtinDotenv ? .dotenvBlock : .file)
+            planned.append(PlannedOutput(relativePath: path(of: output, instance: context.instance), content: try template.render(prepared),
+                                         kind: builtinDotenv ? .dotenvBlock : .file))
         }
+        return planned
     }
 
     /// Checks templates and commands without leasing: ports stand in as their preference or the
@@ -114,6 +116,6 @@ struct OutputPlan {
         let context = context(for: manifest, instance: Lease.defaultInstance) { service, named in
             named.preferred ?? service.range.lowerBound
         }
-        _ = render(try compile(try sources(for: manifest, allowedFolders: allowedFolders)), context: try expandingCommands(context, of: manifest))
+        _ = try render(try compile(try sources(for: manifest, allowedFolders: allowedFolders)), context: try expandingCommands(context, of: manifest))
     }
 }

@@ -44,7 +44,7 @@ struct ResolveFlow {
             results = paths.map { OutputResult(relativePath: $0, path: FileIO.join(manifest.root, $0), status: .unchanged) }
         } else {
             if compiled == nil { compiled = try OutputPlan.compile(sources) }
-            let planned = OutputPlan.render(compiled ?? [], context: try OutputPlan.expandingCommands(renderContext, of: manifest))
+            let planned = try OutputPlan.render(compiled ?? [], context: try OutputPlan.expandingCommands(renderContext, of: manifest))
             let writerMode: OutputMode = mode == .write ? .write : (mode == .check ? .check : .dryRun)
             results = try writer(for: manifest, sources: sources, adopt: adopt).apply(planned, mode: writerMode)
             if mode == .write { cache.store(templates: templatesDigest, key: key, outputs: paths, root: manifest.root) }

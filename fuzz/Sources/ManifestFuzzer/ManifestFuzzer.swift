@@ -103,7 +103,13 @@ private func renderOutputs(_ manifest: Manifest) {
     }
     let prepared = PreparedContext(context)
     for builtin in builtins {
-        let text = builtin.template.render(prepared)
+        let text: String
+        do {
+            text = try builtin.template.render(prepared)
+        } catch {
+            Oracle.checkRejection(error)
+            continue
+        }
         guard builtin.name == "json" else { continue }
         let parsed = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any]
         Oracle.require(parsed != nil, "the json output does not parse", text)

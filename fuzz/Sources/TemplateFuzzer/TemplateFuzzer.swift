@@ -27,7 +27,13 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let source = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
     do {
         let template = try OutputTemplate(source: source, name: "fuzz", displayName: "fuzz.mustache")
-        for context in contexts { _ = template.render(context) }
+        for context in contexts {
+            do {
+                _ = try template.render(context)
+            } catch {
+                Oracle.checkRejection(error)
+            }
+        }
     } catch {
         Oracle.checkRejection(error)
     }
