@@ -33,10 +33,16 @@ public struct OutputTemplate: Sendable {
         try render(PreparedContext(context))
     }
 
+    /// Refuses the template, without rendering, when its output could pass `RenderLimits` for
+    /// this context: lets a command refuse before it leases anything.
+    public func checkLimits(_ prepared: PreparedContext) throws(StyxyError) {
+        if case .failure(let excess) = bound.measure(prepared.extent) { throw excess.error(file: displayName) }
+    }
+
     /// The same, for a context already converted (one conversion serves every output). Refused,
     /// before anything renders, when the output could pass `RenderLimits` for this context.
     public func render(_ prepared: PreparedContext) throws(StyxyError) -> String {
-        if case .failure(let excess) = bound.measure(prepared.extent) { throw excess.error(file: displayName) }
+        try checkLimits(prepared)
         let text = compiled.render(prepared.value)
         // The bound is an upper one by construction; this holds the promise should it ever not be.
         if text.utf8.count > RenderLimits.maximumBytes {

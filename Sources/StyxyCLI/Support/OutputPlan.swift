@@ -110,6 +110,18 @@ struct OutputPlan {
         return planned
     }
 
+    /// Checks, before anything is leased, that no template's output could pass the render limits:
+    /// every port stands in as 65535, the widest a port prints, so the bound only grows with it.
+    static func checkLimits(_ templates: [(output: Output, template: OutputTemplate)], manifest: Manifest,
+                            instance: String) throws(StyxyError) {
+        let prepared = PreparedContext(try expandingCommands(context(for: manifest, instance: instance) { _, _ in 65535 }, of: manifest))
+        var problems: [Diagnostic] = []
+        for (_, template) in templates {
+            do { try template.checkLimits(prepared) } catch { problems += error.diagnostics }
+        }
+        if !problems.isEmpty { throw StyxyError(.invalidInput, problems) }
+    }
+
     /// Checks templates and commands without leasing: ports stand in as their preference or the
     /// first port of their range. For `validate`.
     static func check(_ manifest: Manifest, allowedFolders: [String]) throws(StyxyError) {

@@ -33,6 +33,7 @@ struct ResolveFlow {
         // Templates are checked before the ledger is touched, unless these exact sources compiled
         // before (the cache records that).
         var compiled = cached?.templates == templatesDigest ? nil : try OutputPlan.compile(sources)
+        if let compiled { try OutputPlan.checkLimits(compiled, manifest: manifest, instance: options.instance) }
 
         let resolver = context.resolver()
         let report = try resolver.resolve(manifest, options: options)
