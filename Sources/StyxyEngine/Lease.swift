@@ -1,4 +1,5 @@
 import StyxyCore
+import StyxyManifest
 
 /// What a lease is for. Shared services are keyed by service (and port) name alone: their root
 /// is empty and their instance is `default`.
@@ -27,6 +28,10 @@ public struct LeaseKey: Hashable, Sendable, Comparable {
 /// A port held for one service of one project (or machine-wide, for a shared service).
 public struct Lease: Sendable, Equatable {
     public static let defaultInstance = "default"
+    /// The longest TTL, ten years: a TTL is a duration, and no duration is longer.
+    public static let maximumTTL = Int64(DurationText.longest)
+    /// The TTLs a lease can carry.
+    public static let ttlRange: ClosedRange<Int64> = 1...maximumTTL
 
     public var key: LeaseKey
     /// The project's display name; empty for shared leases.
@@ -62,9 +67,19 @@ public struct Lease: Sendable, Equatable {
         self.createdAt = createdAt
         self.refreshedAt = refreshedAt
         self.expiresAt = expiresAt
-        self.ttl = ttl ?? expiresAt.map { $0 - refreshedAt }
+        // Without a TTL of its own (a hand-written lease), an expiry implies one; kept in range, so
+        // the writer can store it and the reader accept it.
+        self.ttl = ttl ?? expiresAt.map { expiry in
+            let (span, overflow) = expiry.subtractingReportingOverflow(refreshedAt)
+            return overflow ? (expiry > refreshedAt ? Self.maximumTTL : 1) : Lease.clampedTTL(span)
+        }
         self.retiredPorts = retiredPorts
         self.preferred = preferred
+    }
+
+    /// The nearest TTL in `ttlRange`.
+    public static func clampedTTL(_ seconds: Int64) -> Int64 {
+        min(max(seconds, ttlRange.lowerBound), ttlRange.upperBound)
     }
 
     public func isExpired(at now: Int64) -> Bool {
