@@ -1,8 +1,16 @@
 import StyxyCore
 import StyxyManifest
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// What a lease is for. Shared services are keyed by service (and port) name alone: their root
 /// is empty and their instance is `default`.
+///
+/// Keys compare as bytes, not as Swift strings: a root is a path, and Linux names `é` and `e` +
+/// U+0301 as two folders, which Swift's canonical equivalence would merge into one key. Bytes are
+/// also the order the ledger is written in and the codec checks it in.
 public struct LeaseKey: Hashable, Sendable, Comparable {
     public var root: String
     public var service: String
@@ -20,8 +28,40 @@ public struct LeaseKey: Hashable, Sendable, Comparable {
         LeaseKey(root: "", service: service, portName: portName, instance: Lease.defaultInstance)
     }
 
+    public static func == (a: LeaseKey, b: LeaseKey) -> Bool {
+        order(a.root, b.root) == 0 && order(a.service, b.service) == 0 && order(a.portName, b.portName) == 0
+            && order(a.instance, b.instance) == 0
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        func add(_ part: String) {
+            var part = part
+            part.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+            hasher.combine(0xFF as UInt8)  // no UTF-8 byte, so parts cannot run into each other
+        }
+        add(root); add(service); add(portName); add(instance)
+    }
+
     public static func < (a: LeaseKey, b: LeaseKey) -> Bool {
-        (a.root, a.instance, a.service, a.portName) < (b.root, b.instance, b.service, b.portName)
+        let root = order(a.root, b.root)
+        if root != 0 { return root < 0 }
+        let instance = order(a.instance, b.instance)
+        if instance != 0 { return instance < 0 }
+        let service = order(a.service, b.service)
+        return service != 0 ? service < 0 : order(a.portName, b.portName) < 0
+    }
+
+    /// -1, 0 or 1: the byte order of two strings' UTF-8.
+    static func order(_ x: String, _ y: String) -> Int {
+        var x = x, y = y
+        return x.withUTF8 { a in
+            y.withUTF8 { b in
+                let common = min(a.count, b.count)
+                let order = common == 0 ? 0 : memcmp(a.baseAddress!, b.baseAddress!, common)
+                if order != 0 { return order < 0 ? -1 : 1 }
+                return a.count == b.count ? 0 : (a.count < b.count ? -1 : 1)
+            }
+        }
     }
 }
 

@@ -88,8 +88,14 @@ public struct Ledger: Sendable {
     public func write(_ state: LedgerState, lock: LedgerLock) throws(StyxyError) {
         precondition(lock.isHeld, "the ledger is written only under its lock")
         var next = state
-        next.generation += 1
-        let bytes = LedgerCodec.encode(next)
+        next.generation = state.generation < Int.max ? state.generation + 1 : Int.max
+        let bytes: [UInt8]
+        do {
+            bytes = try LedgerCodec.encode(next)
+        } catch {
+            throw StyxyError(.ledgerIO, "refusing to write a ledger its reader would refuse: \(error); the ledger was left unchanged (generation \(state.generation))",
+                             file: home.ledgerPath)
+        }
         removeStrayTemporaryFiles()
         // The current ledger becomes the backup by a hard link, so it is never copied or torn; the
         // link is put in place only once the new generation is written, so a failed write leaves
@@ -166,7 +172,7 @@ extension Ledger {
         DurableFile.syncDirectory(home.path)
         if let backup = try? Self.decode(path: home.backupPath), FileIO.exists(home.backupPath) {
             do {
-                try DurableFile.replace(home.ledgerPath, with: LedgerCodec.encode(backup), mode: 0o600)
+                try DurableFile.replace(home.ledgerPath, with: try LedgerCodec.encode(backup), mode: 0o600)
             } catch {
                 throw StyxyError(.ledgerIO, "cannot restore the backup: \(error)", file: home.ledgerPath)
             }
