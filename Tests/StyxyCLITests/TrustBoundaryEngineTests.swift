@@ -78,4 +78,74 @@ struct TrustBoundaryEngineTests {
         #expect(result.status == 65, "\(result)")
         #expect(result.stderr.contains("config.yaml:1:15") && result.stderr.contains("at most 1h"), "\(result)")
     }
+
+    // MARK: Damaged state
+
+    @Test func aDeletedLedgerBesideItsBackupIsDamagedUntilRepaired() throws {
+        let (s, shop, other) = try Self.prepared()
+        let before = try s.leases()
+        #expect(unlink(s.ledgerPath) == 0)
+        for arguments in [["lease", "ls"], ["resolve", "-m", other], ["lease", "prune"], ["check", "1"]] {
+            let result = try s.run(arguments)
+            #expect(result.status == 74, "\(arguments): \(result)")
+            #expect(result.stderr.contains("missing, but ledger.json.bak is there") && result.stderr.contains("styxy doctor --repair"), "\(result)")
+        }
+        #expect(s.ledgerBytes() == nil, "nothing was written in its place")
+        let repair = try s.run(["doctor", "--repair"])
+        #expect(repair.status == 0 && repair.stdout.contains("restored the backup"), "\(repair)")
+        #expect(try s.leases().map(\.port) == before.map(\.port))
+        _ = try s.resolve(shop)
+    }
+
+    /// With `ledger.json.bak` a folder, a resolve used to fail with exit 74 after it had already
+    /// replaced the ledger.
+    @Test func aWriteThatFailsLeavesThePreviousLedgerAndSaysSo() throws {
+        let (s, _, other) = try Self.prepared()
+        #expect(unlink(s.home + "/ledger.json.bak") == 0 && mkdir(s.home + "/ledger.json.bak", 0o700) == 0)
+        let bytes = s.ledgerBytes()
+        let result = try s.run(["resolve", "-m", other])
+        #expect(result.status == 74, "\(result)")
+        #expect(result.stderr.contains("the ledger was left unchanged"), "\(result)")
+        #expect(s.ledgerBytes() == bytes)
+    }
+
+    /// A full disk (a file size limit, with SIGXFSZ ignored so the write fails with EFBIG).
+    @Test func aWriteOnAFullDiskLeavesThePreviousLedgerAndSaysSo() throws {
+        let (s, _, other) = try Self.prepared(services: 12)
+        let bytes = s.ledgerBytes()
+        let result = try Self.shell(s, "trap '' XFSZ; ulimit -f 1; exec \"$STYXY\" resolve -m '\(other)'")
+        #expect(result.status == 74, "\(result)")
+        #expect(result.stderr.contains("the ledger was left unchanged"), "\(result)")
+        #expect(s.ledgerBytes() == bytes)
+    }
+
+    /// Killed by SIGXFSZ while writing the restored ledger: the state home must still read as
+    /// damaged (it used to read as a fresh, empty ledger), and a second repair finishes the job.
+    @Test func aRepairKilledMidWriteStillReadsAsDamaged() throws {
+        let (s, _, _) = try Self.prepared(services: 12)
+        let before = try s.leases()
+        try Data("{\"format\": \"styxy-ledger\", \"sch".utf8).write(to: URL(fileURLWithPath: s.ledgerPath))
+        let killed = try Self.shell(s, "ulimit -f 1; exec \"$STYXY\" doctor --repair")
+        #expect(killed.status == 128 + SIGXFSZ, "\(killed)")
+        let after = try s.run(["lease", "ls"])
+        #expect(after.status == 74 && after.stderr.contains("styxy doctor --repair"), "\(after)")
+        let repair = try s.run(["doctor", "--repair"])
+        #expect(repair.status == 0, "\(repair)")
+        #expect(try s.leases().count == before.count)
+        let aside = s.stateFiles().filter { $0.hasPrefix("ledger.json.damaged-") }
+        #expect(aside.count == 2, "each repair kept the damaged file: \(s.stateFiles())")
+    }
+
+    @Test func aDamagedBackupIsReportedByRepair() throws {
+        let (s, _, _) = try Self.prepared()
+        try Data("garbage".utf8).write(to: URL(fileURLWithPath: s.ledgerPath))
+        try Data("more garbage".utf8).write(to: URL(fileURLWithPath: s.home + "/ledger.json.bak"))
+        let repair = try s.run(["doctor", "--repair"])
+        #expect(repair.status == 1, "\(repair)")
+        #expect(repair.stdout.contains("backup: unusable, kept at \(s.home)/ledger.json.bak.damaged-"), "\(repair)")
+        #expect(repair.stdout.contains("wrote an empty ledger"), "\(repair)")
+        #expect(try s.leases().isEmpty)
+        #expect(s.ledgerBytes() != nil, "an explicit empty ledger")
+    }
+
 }
