@@ -148,4 +148,13 @@ struct TrustBoundaryEngineTests {
         #expect(s.ledgerBytes() != nil, "an explicit empty ledger")
     }
 
+    /// A project root that cannot be looked at (here a symbolic-link loop, ELOOP) is not "gone".
+    @Test func pruneKeepsALeaseItCannotCheck() throws {
+        let (s, _, _) = try Self.prepared()
+        let root = s.projectRoot("shop")
+        #expect(rename(root, s.root + "/moved") == 0 && symlink(root, root) == 0)
+        let result = try s.run(["lease", "prune"])
+        #expect(result.status == 0 && result.stdout.contains("nothing to prune"), "\(result)")
+        #expect(try s.leases().count == 1)
+    }
 }

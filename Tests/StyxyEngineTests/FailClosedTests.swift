@@ -161,6 +161,49 @@ struct FailClosedTests {
         }
     }
 
+    // MARK: Prune
+
+    /// "Cannot tell" is not "gone": only ENOENT and ENOTDIR prune.
+    @Test(arguments: [EACCES, EIO, ELOOP, ENAMETOOLONG])
+    func pruneKeepsALeaseWhosePathsCannotBeLookedAt(code: Int32) throws {
+        let s = try EngineSandbox()
+        let m = try s.manifest("shop", oneService("dev"))
+        try s.resolve(m)
+        let unknown = LeaseMaintenance(ledger: s.ledger, lockTimeout: 1, clock: s.clock.function) { path, _ in
+            path.hasPrefix(m.root) ? .unknown(code) : .present
+        }
+        #expect(try unknown.prune(dryRun: false).isEmpty)
+        #expect(try s.leases().count == 1)
+        let gone = LeaseMaintenance(ledger: s.ledger, lockTimeout: 1, clock: s.clock.function) { _, _ in .gone }
+        #expect(try gone.prune(dryRun: true).map(\.reason) == [.rootGone])
+    }
+
+    /// The same with the real file system: a root behind a symbolic-link loop (ELOOP even for root).
+    @Test func pruneKeepsALeaseWhoseRootIsBehindALinkLoop() throws {
+        let s = try EngineSandbox()
+        let m = try s.manifest("shop", oneService("dev"))
+        try s.resolve(m)
+        let moved = s.root + "/moved"
+        #expect(rename(m.root, moved) == 0 && symlink(m.root, m.root) == 0, "the root now loops onto itself")
+        #expect(LeaseMaintenance.presence(of: m.root, folder: true) == .unknown(ELOOP))
+        #expect(try s.maintenance().prune(dryRun: false).isEmpty)
+        #expect(unlink(m.root) == 0)
+        #expect(try s.maintenance().prune(dryRun: true).map(\.reason) == [.rootGone], "a root really gone still goes")
+        #expect(LeaseMaintenance.presence(of: m.root + "/styxy.yaml", folder: false) == .gone)
+        #expect(LeaseMaintenance.presence(of: moved + "/styxy.yaml/x", folder: false) == .gone, "ENOTDIR")
+    }
+
+    @Test(.enabled(if: geteuid() != 0, "root reads every folder"))
+    func pruneKeepsALeaseWhoseRootCannotBeRead() throws {
+        let s = try EngineSandbox()
+        let m = try s.manifest("shop", oneService("dev"))
+        try s.resolve(m)
+        let parent = FileIO.directory(of: m.root)
+        #expect(chmod(parent, 0o000) == 0)
+        defer { chmod(parent, 0o755) }
+        #expect(try s.maintenance().prune(dryRun: false).isEmpty)
+    }
+
     static func inode(_ path: String) -> UInt64? {
         var info = stat()
         return lstat(path, &info) == 0 ? UInt64(info.st_ino) : nil
