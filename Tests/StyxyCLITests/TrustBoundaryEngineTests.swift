@@ -148,6 +148,17 @@ struct TrustBoundaryEngineTests {
         #expect(s.ledgerBytes() != nil, "an explicit empty ledger")
     }
 
+    @Test(arguments: ["/", "/.", "//", "/./"])
+    func aLinkedStateHomeIsRefusedHoweverItIsSpelled(suffix: String) throws {
+        let (s, shop, _) = try Self.prepared()
+        let link = s.root + "/linked-state"
+        #expect(symlink(s.home, link) == 0)
+        let bytes = s.ledgerBytes()
+        let result = try s.run(["resolve", "-m", shop, "--ttl", "2h"], environment: ["STYXY_HOME": link + suffix])
+        #expect(result.status == 74 && result.stderr.contains("symbolic link"), "\(suffix): \(result)")
+        #expect(s.ledgerBytes() == bytes)
+    }
+
     /// A project root that cannot be looked at (here a symbolic-link loop, ELOOP) is not "gone".
     @Test func pruneKeepsALeaseItCannotCheck() throws {
         let (s, _, _) = try Self.prepared()

@@ -204,6 +204,32 @@ struct FailClosedTests {
         #expect(try s.maintenance().prune(dryRun: false).isEmpty)
     }
 
+    // MARK: Spellings of the state home
+
+    @Test(arguments: ["/", "/.", "//", "/./", "/x/..", "/../link"])
+    func everySpellingOfALinkedStateHomeIsRefused(suffix: String) throws {
+        let s = try EngineSandbox()
+        let link = s.root + "/link"
+        #expect(symlink(s.home.path, link) == 0 && mkdir(s.root + "/x", 0o700) == 0)
+        let spelled = suffix == "/../link" ? s.root + "/x" + suffix : link + suffix
+        let home = StateHome(path: spelled)
+        #expect(home.path == link, "\(spelled) → \(home.path)")
+        let error = #expect(throws: StyxyError.self, "\(spelled)") { try home.prepare(create: true) }
+        #expect(error?.description.contains("symbolic link") == true, "\(spelled): \(error?.description ?? "")")
+    }
+
+    @Test func aRelativeOrDottedStateHomeIsMadeAbsoluteAndDotDotFollowsTheKernel() throws {
+        let s = try EngineSandbox()
+        #expect(StateHome(path: "//a//b/./c/").path == "/a/b/c")
+        let cwd = FileIO.currentDirectory()
+        #expect(StateHome(path: "rel/./state/").path == FileIO.join(cwd, "rel/state"))
+        // a/link/.. is the folder above the link's target, as the kernel resolves it.
+        #expect(mkdir(s.root + "/deep", 0o700) == 0 && mkdir(s.root + "/deep/target", 0o700) == 0)
+        #expect(symlink(s.root + "/deep/target", s.root + "/hop") == 0)
+        #expect(StateHome(path: s.root + "/hop/../state").path == s.root + "/deep/state")
+        #expect(StateHome(path: "/").path == "/" && StateHome(path: "/..").path == "/")
+    }
+
     static func inode(_ path: String) -> UInt64? {
         var info = stat()
         return lstat(path, &info) == 0 ? UInt64(info.st_ino) : nil
