@@ -1,7 +1,16 @@
 import StyxyCore
+import StyxyManifest
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// What a lease is for. Shared services are keyed by service (and port) name alone: their root
 /// is empty and their instance is `default`.
+///
+/// Keys compare as bytes, not as Swift strings: a root is a path, and Linux names `é` and `e` +
+/// U+0301 as two folders, which Swift's canonical equivalence would merge into one key. Bytes are
+/// also the order the ledger is written in and the codec checks it in.
 public struct LeaseKey: Hashable, Sendable, Comparable {
     public var root: String
     public var service: String
@@ -19,14 +28,50 @@ public struct LeaseKey: Hashable, Sendable, Comparable {
         LeaseKey(root: "", service: service, portName: portName, instance: Lease.defaultInstance)
     }
 
+    public static func == (a: LeaseKey, b: LeaseKey) -> Bool {
+        order(a.root, b.root) == 0 && order(a.service, b.service) == 0 && order(a.portName, b.portName) == 0
+            && order(a.instance, b.instance) == 0
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        func add(_ part: String) {
+            var part = part
+            part.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+            hasher.combine(0xFF as UInt8)  // no UTF-8 byte, so parts cannot run into each other
+        }
+        add(root); add(service); add(portName); add(instance)
+    }
+
     public static func < (a: LeaseKey, b: LeaseKey) -> Bool {
-        (a.root, a.instance, a.service, a.portName) < (b.root, b.instance, b.service, b.portName)
+        let root = order(a.root, b.root)
+        if root != 0 { return root < 0 }
+        let instance = order(a.instance, b.instance)
+        if instance != 0 { return instance < 0 }
+        let service = order(a.service, b.service)
+        return service != 0 ? service < 0 : order(a.portName, b.portName) < 0
+    }
+
+    /// -1, 0 or 1: the byte order of two strings' UTF-8.
+    static func order(_ x: String, _ y: String) -> Int {
+        var x = x, y = y
+        return x.withUTF8 { a in
+            y.withUTF8 { b in
+                let common = min(a.count, b.count)
+                let order = common == 0 ? 0 : memcmp(a.baseAddress!, b.baseAddress!, common)
+                if order != 0 { return order < 0 ? -1 : 1 }
+                return a.count == b.count ? 0 : (a.count < b.count ? -1 : 1)
+            }
+        }
     }
 }
 
 /// A port held for one service of one project (or machine-wide, for a shared service).
 public struct Lease: Sendable, Equatable {
     public static let defaultInstance = "default"
+    /// The longest TTL, ten years: a TTL is a duration, and no duration is longer.
+    public static let maximumTTL = Int64(DurationText.longest)
+    /// The TTLs a lease can carry.
+    public static let ttlRange: ClosedRange<Int64> = 1...maximumTTL
 
     public var key: LeaseKey
     /// The project's display name; empty for shared leases.
@@ -62,9 +107,19 @@ public struct Lease: Sendable, Equatable {
         self.createdAt = createdAt
         self.refreshedAt = refreshedAt
         self.expiresAt = expiresAt
-        self.ttl = ttl ?? expiresAt.map { $0 - refreshedAt }
+        // Without a TTL of its own (a hand-written lease), an expiry implies one; kept in range, so
+        // the writer can store it and the reader accept it.
+        self.ttl = ttl ?? expiresAt.map { expiry in
+            let (span, overflow) = expiry.subtractingReportingOverflow(refreshedAt)
+            return overflow ? (expiry > refreshedAt ? Self.maximumTTL : 1) : Lease.clampedTTL(span)
+        }
         self.retiredPorts = retiredPorts
         self.preferred = preferred
+    }
+
+    /// The nearest TTL in `ttlRange`.
+    public static func clampedTTL(_ seconds: Int64) -> Int64 {
+        min(max(seconds, ttlRange.lowerBound), ttlRange.upperBound)
     }
 
     public func isExpired(at now: Int64) -> Bool {

@@ -39,8 +39,11 @@ public struct LedgerState: Sendable, Equatable {
 /// The ledger file: read without a lock (a rename makes every version whole), written only under
 /// `LedgerLock`, durably, keeping the previous good generation as `ledger.json.bak`.
 ///
-/// Fail-closed: a ledger that does not parse, or that a newer Styxy wrote, is never overwritten;
-/// the error names the file and `styxy doctor --repair`.
+/// Fail-closed: a ledger that does not parse, that a newer Styxy wrote, that is not a regular file
+/// (a folder, a FIFO, a link, dangling or not), or that is missing while `ledger.json.bak` or
+/// another `ledger.json.*` file shows there was one, is never read as empty and never
+/// overwritten; the error names the file and `styxy doctor --repair`. Only a state home without
+/// any of them holds a fresh, empty ledger.
 public struct Ledger: Sendable {
     public let home: StateHome
 
@@ -49,65 +52,119 @@ public struct Ledger: Sendable {
     }
 
     public func read() throws(StyxyError) -> LedgerState {
-        try Self.decode(path: home.ledgerPath)
+        try read(focus: nil)
     }
 
     /// The leases of one project root and the shared ones; the rest of the file is checked but
     /// not kept, which is what a warm resolve of a big ledger spends its time on.
-    public func read(focus root: String) throws(StyxyError) -> LedgerState {
-        try Self.decode(path: home.ledgerPath, focus: root)
+    public func read(focus root: String?) throws(StyxyError) -> LedgerState {
+        switch try condition(focus: root) {
+        case .fresh: return LedgerState()
+        case .readable(let state): return state
+        case .unusable(let error): throw error
+        }
     }
 
-    static func decode(path: String, focus: String? = nil) throws(StyxyError) -> LedgerState {
-        let bytes: [UInt8]?
+    /// What the ledger file holds, as `doctor --repair` needs to tell it: failures to read the
+    /// file (EIO, EACCES) throw, since a ledger that cannot be read is not known to be damaged.
+    enum Condition {
+        case fresh
+        case readable(LedgerState)
+        case unusable(StyxyError)
+    }
+
+    func condition(focus: String? = nil) throws(StyxyError) -> Condition {
+        switch try Self.load(home.ledgerPath) {
+        case .regular(let bytes): return Self.decode(bytes, path: home.ledgerPath, focus: focus)
+        case .other(let kind): return .unusable(Self.damaged(home.ledgerPath, "it is \(kind), not a regular file"))
+        case .missing:
+            guard let evidence = FileIO.list(home.path).filter({ $0.hasPrefix("ledger.json.") }).min() else { return .fresh }
+            return .unusable(Self.damaged(home.ledgerPath, "it is missing, but \(evidence) is there, so there was one"))
+        }
+    }
+
+    /// What is at a ledger path.
+    enum Entry {
+        case missing
+        case regular([UInt8])
+        /// Anything but a regular file, named ("a folder"); never opened, so a FIFO cannot block.
+        case other(String)
+    }
+
+    /// Looks before reading: `lstat` sees a link itself, and anything but a regular file is
+    /// named without being opened.
+    static func load(_ path: String) throws(StyxyError) -> Entry {
+        var info = stat()
+        if lstat(path, &info) != 0 {
+            guard errno == ENOENT else { throw StyxyError(.ledgerIO, "cannot inspect the ledger: \(FileIO.errorText())", file: path) }
+            return .missing
+        }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: break
+        case S_IFLNK: return .other("a symbolic link")
+        case S_IFDIR: return .other("a folder")
+        case S_IFIFO: return .other("a FIFO")
+        case S_IFSOCK: return .other("a socket")
+        default: return .other("a device")
+        }
         do {
-            bytes = try FileIO.read(path)
+            guard let bytes = try FileIO.read(path) else { return .missing }
+            return .regular(bytes)
         } catch {
             throw StyxyError(.ledgerIO, "cannot read the ledger: \(FileIO.errorText(error.code))", file: path)
         }
-        guard let bytes else { return LedgerState() }
-        return try decode(bytes, path: path, focus: focus)
     }
 
-    static func decode(_ bytes: [UInt8], path: String, focus: String? = nil) throws(StyxyError) -> LedgerState {
+    static func decode(_ bytes: [UInt8], path: String, focus: String? = nil) -> Condition {
         do {
-            return try LedgerCodec.decode(bytes, focus: focus)
+            return .readable(try LedgerCodec.decode(bytes, focus: focus))
         } catch {
             switch error {
             case .newer(let version):
-                throw StyxyError(.ledgerIO, "the ledger was written by a newer Styxy (schema \(version); this one reads \(LedgerState.schemaVersion)); it was left untouched",
-                                 file: path, hint: "upgrade styxy, or run `styxy doctor --repair` to restore the last generation this version can read")
+                return .unusable(StyxyError(
+                    .ledgerIO, "the ledger was written by a newer Styxy (schema \(version); this one reads \(LedgerState.schemaVersion)); it was left untouched",
+                    file: path, hint: "upgrade styxy, or run `styxy doctor --repair` to restore the last generation this version can read"))
             case .damaged(let what):
-                throw StyxyError(.ledgerIO, "the ledger is damaged (\(what)); it was left untouched", file: path,
-                                 hint: "run `styxy doctor --repair` to restore the last good generation")
+                return .unusable(damaged(path, what))
             }
         }
     }
 
+    static func damaged(_ path: String, _ what: String) -> StyxyError {
+        StyxyError(.ledgerIO, "the ledger is damaged (\(what)); it was left untouched", file: path,
+                   hint: "run `styxy doctor --repair` to restore the last good generation")
+    }
+
     /// Replaces the ledger with `state` (generation bumped). Call only while holding the lock.
+    ///
+    /// The current generation becomes the backup first (a hard link renamed over
+    /// `ledger.json.bak`, so it is never copied or torn), and only then is the new one renamed
+    /// over `ledger.json`. So any failure, at either step, leaves `ledger.json` as it was, and
+    /// the error says so; at worst the backup then equals the ledger.
     public func write(_ state: LedgerState, lock: LedgerLock) throws(StyxyError) {
         precondition(lock.isHeld, "the ledger is written only under its lock")
         var next = state
-        next.generation += 1
-        let bytes = LedgerCodec.encode(next)
-        removeStrayTemporaryFiles()
-        // The current ledger becomes the backup by a hard link, so it is never copied or torn; the
-        // link is put in place only once the new generation is written, so a failed write leaves
-        // the backup one generation back as it was.
-        let pending = "\(home.backupPath).tmp-\(getpid())"
+        next.generation = state.generation < Int.max ? state.generation + 1 : Int.max
+        let unchanged = "the ledger was left unchanged (generation \(state.generation))"
+        let bytes: [UInt8]
         do {
-            let hadLedger = FileIO.exists(home.ledgerPath)
-            if hadLedger {
-                unlink(pending)
-                if link(home.ledgerPath, pending) != 0 { throw FileIOError(path: pending, operation: "link", code: errno) }
-            }
-            defer { unlink(pending) }
-            try DurableFile.replace(home.ledgerPath, with: bytes, mode: 0o600)
-            if hadLedger, rename(pending, home.backupPath) != 0 {
-                throw FileIOError(path: home.backupPath, operation: "rename onto", code: errno)
-            }
+            bytes = try LedgerCodec.encode(next)
         } catch {
-            throw StyxyError(.ledgerIO, "cannot write the ledger: \(error)", file: home.ledgerPath,
+            throw StyxyError(.ledgerIO, "refusing to write a ledger its reader would refuse: \(error); \(unchanged)", file: home.ledgerPath)
+        }
+        removeStrayTemporaryFiles()
+        do {
+            var info = stat()
+            if lstat(home.ledgerPath, &info) == 0 {
+                let pending = "\(home.backupPath).tmp-\(getpid())"
+                unlink(pending)
+                defer { unlink(pending) }
+                if link(home.ledgerPath, pending) != 0 { throw FileIOError(path: pending, operation: "link", code: errno) }
+                if rename(pending, home.backupPath) != 0 { throw FileIOError(path: home.backupPath, operation: "rename onto", code: errno) }
+            }
+            try DurableFile.replace(home.ledgerPath, with: bytes, mode: 0o600)
+        } catch {
+            throw StyxyError(.ledgerIO, "cannot write the ledger: \(error); \(unchanged)", file: home.ledgerPath,
                              hint: "check free space and permissions of \(home.path)")
         }
     }
@@ -134,51 +191,18 @@ public struct Ledger: Sendable {
         if state != before { try write(state, lock: lock) }
         return result
     }
-}
 
-// MARK: - Repair
-
-extension Ledger {
-    public enum RepairOutcome: Sendable, Equatable {
-        /// The ledger was readable; nothing was touched.
-        case healthy
-        /// The damaged file was moved aside and the backup restored.
-        case restoredBackup(movedAside: String)
-        /// Neither file was usable: the damaged file was moved aside and an empty ledger started.
-        case startedEmpty(movedAside: String?)
-    }
-
-    /// The one repair path: under the lock, move a damaged or too-new ledger aside (never delete
-    /// it) and restore the last good generation, or start empty when there is none.
-    public func repair(timeout: Double, now: Int64) throws(StyxyError) -> RepairOutcome {
-        try home.prepare(create: true)
-        let lock = try LedgerLock.acquire(path: home.lockPath, timeout: timeout)
-        defer { lock.release() }
-        do {
-            _ = try read()
-            return .healthy
-        } catch {}
-        let stamp = Timestamp.format(now).filter { $0 != ":" }
-        let aside = "\(home.ledgerPath).damaged-\(stamp)"
-        if rename(home.ledgerPath, aside) != 0 {
-            throw StyxyError(.ledgerIO, "cannot move the damaged ledger aside: \(FileIO.errorText())", file: home.ledgerPath)
-        }
-        DurableFile.syncDirectory(home.path)
-        if let backup = try? Self.decode(path: home.backupPath), FileIO.exists(home.backupPath) {
-            do {
-                try DurableFile.replace(home.ledgerPath, with: LedgerCodec.encode(backup), mode: 0o600)
-            } catch {
-                throw StyxyError(.ledgerIO, "cannot restore the backup: \(error)", file: home.ledgerPath)
+    /// The backup generation, parsed with the same checks as the ledger; nil when there is none.
+    public func readBackup() throws(StyxyError) -> LedgerState? {
+        switch try Self.load(home.backupPath) {
+        case .missing: return nil
+        case .other(let kind): throw Self.damaged(home.backupPath, "it is \(kind), not a regular file")
+        case .regular(let bytes):
+            switch Self.decode(bytes, path: home.backupPath) {
+            case .readable(let state): return state
+            case .unusable(let error): throw error
+            case .fresh: return nil
             }
-            return .restoredBackup(movedAside: aside)
         }
-        return .startedEmpty(movedAside: aside)
-    }
-}
-
-extension Ledger {
-    /// The backup generation, parsed with the same checks as the ledger.
-    public func readBackup() throws(StyxyError) -> LedgerState {
-        try Self.decode(path: home.backupPath)
     }
 }

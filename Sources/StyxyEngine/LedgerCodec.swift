@@ -11,19 +11,40 @@ import Glibc
 /// keys are matched as bytes, times are integers (no date parsing), and nothing but the lease
 /// structs is allocated. It still accepts any JSON a person might leave there: keys in any order,
 /// whitespace, escapes; unknown keys are skipped so a later minor version can add fields.
-enum LedgerCodec {
-    static func encode(_ state: LedgerState) -> [UInt8] {
+///
+/// What the writer emits, the reader accepts: numbers the reader would refuse are clamped on the
+/// way out (times into `Timestamp.range`, TTLs into `Lease.ttlRange`, the generation from 0), and
+/// a state no clamp can fix (a port outside 1-65535, two leases with one key) is not written at
+/// all. `fuzz/Sources/LedgerFuzzer` holds both directions to that.
+public enum LedgerCodec {
+    /// A state the ledger cannot hold; nothing is written.
+    public struct Unwritable: Error, CustomStringConvertible, Sendable {
+        public var description: String
+    }
+
+    /// The bytes of `state`, with its numbers clamped as above.
+    public static func encode(_ state: LedgerState) throws(Unwritable) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(256 * state.leases.count + 128)
         out.append(ascii: "{\"format\":\"styxy-ledger\",\"schema_version\":")
         out.append(decimal: LedgerState.schemaVersion)
         out.append(ascii: ",\"generation\":")
-        out.append(decimal: state.generation)
+        out.append(decimal: max(0, state.generation))
         out.append(ascii: ",\"leases\":[")
         // Sorting positions rather than leases spares moving (and retaining) every lease's strings.
         let leases = state.leases
-        for (index, position) in leases.indices.sorted(by: { leases[$0].key < leases[$1].key }).enumerated() {
+        let order = leases.indices.sorted(by: { leases[$0].key < leases[$1].key })
+        for (index, position) in order.enumerated() {
             let lease = leases[position]
+            if index > 0, leases[order[index - 1]].key == lease.key {
+                throw Unwritable(description: "two leases share the key \(lease.key.service) of \(lease.key.root.isEmpty ? "(shared)" : lease.key.root) [\(lease.key.instance)]")
+            }
+            func check(_ port: Int) throws(Unwritable) {
+                guard (1...65535).contains(port) else { throw Unwritable(description: "lease \(lease.key.service) names port \(port), outside 1-65535") }
+            }
+            try check(lease.port)
+            if let preferred = lease.preferred { try check(preferred) }
+            for port in lease.retiredPorts { try check(port) }
             out.append(ascii: index == 0 ? "\n{\"root\":" : ",\n{\"root\":")
             JSONValue.quote(lease.key.root, into: &out)
             out.append(ascii: ",\"service\":")
@@ -41,13 +62,13 @@ enum LedgerCodec {
             out.append(ascii: ",\"manifest\":")
             JSONValue.quote(lease.manifest, into: &out)
             out.append(ascii: ",\"created_at\":")
-            out.append(decimal: lease.createdAt)
+            out.append(decimal: Timestamp.clamped(lease.createdAt))
             out.append(ascii: ",\"refreshed_at\":")
-            out.append(decimal: lease.refreshedAt)
+            out.append(decimal: Timestamp.clamped(lease.refreshedAt))
             out.append(ascii: ",\"expires_at\":")
-            if let expiry = lease.expiresAt { out.append(decimal: expiry) } else { out.append(ascii: "null") }
+            if let expiry = lease.expiresAt { out.append(decimal: Timestamp.clamped(expiry)) } else { out.append(ascii: "null") }
             out.append(ascii: ",\"ttl_seconds\":")
-            if let ttl = lease.ttl { out.append(decimal: ttl) } else { out.append(ascii: "null") }
+            if let ttl = lease.ttl { out.append(decimal: Lease.clampedTTL(ttl)) } else { out.append(ascii: "null") }
             if let preferred = lease.preferred {
                 out.append(ascii: ",\"preferred\":")
                 out.append(decimal: preferred)
@@ -67,16 +88,19 @@ enum LedgerCodec {
     }
 
     /// Why the bytes are not a ledger this version can use.
-    enum Problem: Error {
+    public enum Problem: Error, Equatable, Sendable {
         case damaged(String)
         case newer(Int)
     }
 
     /// Every lease, or with `focus` only the leases of that project root and the shared ones. The
     /// whole file is checked either way: a damaged ledger is refused whatever is asked of it.
-    static func decode(_ bytes: [UInt8], focus: String? = nil) throws(Problem) -> LedgerState {
+    public static func decode(_ bytes: [UInt8], focus: String? = nil) throws(Problem) -> LedgerState {
         do {
             return try bytes.withUnsafeBufferPointer { buffer throws(Problem) in
+                // JSON is UTF-8; a string that is not would come back repaired (U+FFFD), and so
+                // neither match its own bytes in a focused read nor survive a round trip.
+                guard isUTF8(buffer) else { throw .damaged("not UTF-8 text") }
                 var scanner = Scanner(bytes: buffer)
                 scanner.focus = focus.map { Array($0.utf8) }
                 let state = try scanner.ledger()
@@ -88,14 +112,30 @@ enum LedgerCodec {
             }
         } catch .damaged(let why) {
             // A newer Styxy may have changed the leases' shape; say "newer", not "damaged", then.
-            if let document = try? JSONValue.parse(bytes), document["format"]?.stringValue == "styxy-ledger",
-               let version = document["schema_version"]?.intValue, version > LedgerState.schemaVersion {
+            if let version = bytes.withUnsafeBufferPointer({ buffer in
+                var scanner = Scanner(bytes: buffer)
+                return scanner.newerVersion()
+            }) {
                 throw .newer(version)
             }
             throw .damaged(why)
         } catch {
             throw error
         }
+    }
+
+    /// True when `bytes` are valid UTF-8: a word-at-a-time look for any byte above 0x7F (a ledger
+    /// is mostly ASCII), and the standard library's validation only when there is one.
+    static func isUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
+        var index = 0
+        while index + 8 <= bytes.count {
+            if UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { break }
+            index += 8
+        }
+        while index < bytes.count, bytes[index] < 0x80 { index += 1 }
+        if index == bytes.count { return true }
+        return String(validating: UnsafeBufferPointer(rebasing: bytes[index...]), as: UTF8.self) != nil
     }
 }
 
@@ -138,7 +178,9 @@ private struct Scanner {
             case "schema_version":
                 version = try scanner.integer().map(Int.init)
                 if let version, version > LedgerState.schemaVersion { throw .newer(version) }
-            case "generation": generation = try scanner.integer().map(Int.init)
+            case "generation":
+                generation = try scanner.integer().map(Int.init)
+                if let value = generation, value < 0 { throw .damaged("the generation is negative") }
             case "leases": leases = try scanner.leases()
             default: try scanner.skipValue()
             }
@@ -148,6 +190,23 @@ private struct Scanner {
         guard format == "styxy-ledger", version != nil else { throw .damaged("not a Styxy ledger") }
         guard let generation, let leases else { throw .damaged("missing generation or leases") }
         return LedgerState(generation: generation, leases: leases)
+    }
+
+    /// The `schema_version` of a Styxy ledger newer than this one, whatever the rest of it holds;
+    /// nil for anything else, including JSON that does not parse.
+    mutating func newerVersion() -> Int? {
+        var format: String?
+        var version: Int64?
+        skipSpace()
+        let read: Void? = try? object { (scanner: inout Scanner, key: Key) throws(LedgerCodec.Problem) in
+            switch key {
+            case "format": format = try scanner.string()
+            case "schema_version" where scanner.offset < scanner.bytes.count && scanner.bytes[scanner.offset] != 0x22: version = try scanner.integer()
+            default: try scanner.skipValue()
+            }
+        }
+        guard read != nil, format == "styxy-ledger", let version, version > LedgerState.schemaVersion else { return nil }
+        return Int(version)
     }
 
     mutating func leases() throws(LedgerCodec.Problem) -> [Lease] {
@@ -237,17 +296,22 @@ private struct Scanner {
         guard raw.portName != nil else { throw missing("port_name") }
         guard raw.instance != nil else { throw missing("instance") }
         guard let port, (1...65535).contains(port) else { throw missing("port") }
-        guard let created, created != Self.invalidTime else { throw missing("created_at") }
-        guard let refreshed, refreshed != Self.invalidTime else { throw missing("refreshed_at") }
-        if expires == Self.invalidTime { throw missing("expires_at") }
+        guard let created, Timestamp.range.contains(created) else { throw missing("created_at") }
+        guard let refreshed, Timestamp.range.contains(refreshed) else { throw missing("refreshed_at") }
+        if let expires, expires < Timestamp.range.lowerBound { throw missing("expires_at") }
         if let ttl, ttl <= 0 { throw missing("ttl_seconds") }
         if let preferred, !(1...65535).contains(preferred) { throw missing("preferred") }
+        // An expiry past 9999 or a TTL past ten years is what Styxy wrote before it had these
+        // limits (`--ttl 3000000d`); both mean "far ahead", so they are read as the limit itself
+        // rather than costing the ledger. Other times out of range are damage.
+        let expiry = expires.map(Timestamp.clamped)
+        let lifetime = ttl.map(Lease.clampedTTL)
         if let focus, !root.isEmpty, !root.equals(focus) { return (nil, raw) }
         let key = LeaseKey(root: text(root, .root), service: text(raw.service!, .service), portName: text(raw.portName!, .portName),
                            instance: text(raw.instance!, .instance))
         return (Lease(key: key, project: project.map { text($0, .project) } ?? "", manifest: manifest.map { text($0, .manifest) } ?? "",
                       port: Int(port), transport: transport.map { text($0, .transport) } ?? "tcp", createdAt: created,
-                      refreshedAt: refreshed, expiresAt: expires, ttl: ttl, retiredPorts: retired, preferred: preferred.map(Int.init)), raw)
+                      refreshedAt: refreshed, expiresAt: expiry, ttl: lifetime, retiredPorts: retired, preferred: preferred.map(Int.init)), raw)
     }
 
     /// The string of `bytes`, reused from the previous lease's `field` when the bytes are the same.
@@ -299,8 +363,7 @@ private struct Scanner {
     final class Arena {
         var blocks: [UnsafeMutableBufferPointer<UInt8>] = []
 
-        func keep(_ text: String) -> Key {
-            let bytes = Array(text.utf8)
+        func keep(_ bytes: [UInt8]) -> Key {
             let block = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(1, bytes.count))
             _ = block.initialize(from: bytes)
             blocks.append(block)
@@ -397,11 +460,63 @@ private struct Scanner {
             if escaped { escaped = false } else if bytes[end] == 0x5c { escaped = true } else if bytes[end] == 0x22 { break }
             end += 1
         }
-        guard end < bytes.count, case .string(let text)? = try? JSONValue.parse(Array(bytes[(start - 1)...end])) else {
+        guard end < bytes.count, let text = Self.unescape(UnsafeBufferPointer(rebasing: bytes[start..<end])) else {
             throw fail("invalid string")
         }
         offset = end + 1
         return arena.keep(text)
+    }
+
+    /// The UTF-8 of a string body with JSON escapes; nil for a bad escape or a lone surrogate.
+    /// Written here rather than borrowed from a general JSON reader, so that every byte of the
+    /// ledger goes through this one reader, which the fuzzer holds to its writer.
+    static func unescape(_ body: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        var out: [UInt8] = []
+        out.reserveCapacity(body.count)
+        func hex4(at start: Int) -> UInt32? {
+            guard start + 4 <= body.count else { return nil }
+            var value: UInt32 = 0
+            for byte in body[start..<start + 4] {
+                switch byte {
+                case 0x30...0x39: value = value << 4 | UInt32(byte - 0x30)
+                case 0x41...0x46: value = value << 4 | UInt32(byte - 0x37)
+                case 0x61...0x66: value = value << 4 | UInt32(byte - 0x57)
+                default: return nil
+                }
+            }
+            return value
+        }
+        var index = 0
+        while index < body.count {
+            let byte = body[index]
+            index += 1
+            guard byte == 0x5c else { out.append(byte); continue }
+            guard index < body.count else { return nil }
+            let escape = body[index]
+            index += 1
+            switch escape {
+            case 0x22, 0x5c, 0x2f: out.append(escape)
+            case 0x62: out.append(0x08)
+            case 0x66: out.append(0x0c)
+            case 0x6e: out.append(0x0a)
+            case 0x72: out.append(0x0d)
+            case 0x74: out.append(0x09)
+            case 0x75:
+                guard var code = hex4(at: index) else { return nil }
+                index += 4
+                if (0xD800..<0xDC00).contains(code) {
+                    guard index + 6 <= body.count, body[index] == 0x5c, body[index + 1] == 0x75, let low = hex4(at: index + 2),
+                          (0xDC00..<0xE000).contains(low)
+                    else { return nil }
+                    index += 6
+                    code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                }
+                guard let scalar = Unicode.Scalar(code) else { return nil }
+                UTF8.encode(scalar) { out.append($0) }
+            default: return nil
+            }
+        }
+        return out
     }
 
     mutating func optionalRawString() throws(LedgerCodec.Problem) -> Key? {
@@ -427,18 +542,24 @@ private struct Scanner {
         if takeNull() { return nil }
         var negative = false
         if offset < bytes.count, bytes[offset] == 0x2d { negative = true; offset += 1 }
+        // Counted downwards, so the whole Int64 range reads, -9223372036854775808 included.
         var value: Int64 = 0
         var digits = 0
-        while offset < bytes.count, bytes[offset] >= 0x30, bytes[offset] <= 0x39, digits < 18 {
-            value = value * 10 + Int64(bytes[offset] - 0x30)
+        while offset < bytes.count, bytes[offset] >= 0x30, bytes[offset] <= 0x39 {
+            let (shifted, over) = value.multipliedReportingOverflow(by: 10)
+            let (next, under) = shifted.subtractingReportingOverflow(Int64(bytes[offset] - 0x30))
+            guard !over, !under else { throw fail("a number beyond 64 bits") }
+            value = next
             offset += 1
             digits += 1
         }
         guard digits > 0 else { throw fail("expected a whole number") }
-        if offset < bytes.count, [0x2e, 0x65, 0x45].contains(bytes[offset]) || (bytes[offset] >= 0x30 && bytes[offset] <= 0x39) {
+        if offset < bytes.count, bytes[offset] == 0x2e || bytes[offset] == 0x65 || bytes[offset] == 0x45 {
             throw fail("expected a whole number")
         }
-        return negative ? -value : value
+        if negative { return value }
+        guard value != .min else { throw fail("a number beyond 64 bits") }
+        return -value
     }
 
     mutating func optionalInteger() throws(LedgerCodec.Problem) -> Int64? {
@@ -446,23 +567,27 @@ private struct Scanner {
     }
 
     /// Epoch seconds as Styxy writes them, or an RFC 3339 UTC string as a person might; nil for
-    /// null. Anything else leaves the field unset, which the lease reports as invalid.
+    /// null. A string that is not a time reads as `Int64.min`, which `lease` refuses as before 1970.
     mutating func time() throws(LedgerCodec.Problem) -> Int64? {
         guard offset < bytes.count, bytes[offset] == 0x22 else { return try integer() }
-        return try string().flatMap(Timestamp.parse) ?? Self.invalidTime
+        return try string().flatMap(Timestamp.parse) ?? Int64.min
     }
 
-    /// A sentinel no real time takes: `lease` turns it into "invalid field".
-    static let invalidTime = Int64.min
-
-    /// Skips any JSON value (unknown keys).
-    mutating func skipValue() throws(LedgerCodec.Problem) {
+    /// Skips any JSON value (unknown keys). Nesting is limited, as in every reader of ours: a
+    /// file of a million `[` must be refused, not overflow the stack.
+    mutating func skipValue(depth: Int = 0) throws(LedgerCodec.Problem) {
         skipSpace()
         guard offset < bytes.count else { throw fail("unexpected end of data") }
+        guard depth < 64 else { throw fail("values nested too deeply") }
         switch bytes[offset] {
-        case 0x7b: try object { (scanner: inout Scanner, _: Key) throws(LedgerCodec.Problem) in try scanner.skipValue() }
-        case 0x5b: try array { (scanner: inout Scanner) throws(LedgerCodec.Problem) in try scanner.skipValue() }
-        case 0x22: _ = try rawString()
+        case 0x7b: try object { (scanner: inout Scanner, _: Key) throws(LedgerCodec.Problem) in try scanner.skipValue(depth: depth + 1) }
+        case 0x5b: try array { (scanner: inout Scanner) throws(LedgerCodec.Problem) in try scanner.skipValue(depth: depth + 1) }
+        case 0x22:
+            // Only found, not decoded: what an unknown field holds is not this version's business.
+            var index = offset + 1
+            while index < bytes.count, bytes[index] != 0x22 { index += bytes[index] == 0x5c ? 2 : 1 }
+            guard index < bytes.count else { throw fail("unfinished string") }
+            offset = index + 1
         default:
             let start = offset
             while offset < bytes.count, !",]} \n\r\t".utf8.contains(bytes[offset]) { offset += 1 }

@@ -1,4 +1,5 @@
 import StyxyCore
+import StyxyManifest
 
 #if canImport(Glibc)
 import Glibc
@@ -29,7 +30,10 @@ public final class LedgerLock: @unchecked Sendable {
             throw StyxyError(.ledgerIO, "cannot open the lock file: \(FileIO.errorText())", file: path,
                              hint: "the state folder must be on a writable file system; set STYXY_HOME to another folder")
         }
-        let deadline = monotonicSeconds() + max(0, timeout)
+        // Callers pass checked durations; this keeps a NaN or an infinity from any other caller
+        // from turning the wait into a hang or the message into a trap.
+        let timeout = timeout >= 0 ? min(timeout, DurationText.longestLockWait) : 0
+        let deadline = monotonicSeconds() + timeout
         var pause: UInt32 = 1_000
         while flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let code = errno

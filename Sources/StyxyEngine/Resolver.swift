@@ -163,7 +163,9 @@ public struct Resolver: Sendable {
         _ manifest: Manifest, state: inout LedgerState, snapshot: PortSnapshot, options: ResolveOptions,
         everyone: () throws(StyxyError) -> [Lease]
     ) throws(StyxyError) -> ResolveReport {
-        let now = clock()
+        // A clock outside 1970-9999 (a broken RTC, a test's) is pinned to the range, so no time
+        // Styxy stores, and no sum below, leaves what the ledger can hold.
+        let now = Timestamp.clamped(clock())
         let wanted = Self.wantedKeys(manifest, instance: options.instance)
         let wantedKeys = Set(wanted.map(\.key))
         var report = ResolveReport(project: manifest.project, root: manifest.root, instance: options.instance,
@@ -215,7 +217,7 @@ public struct Resolver: Sendable {
         func ttl(of lease: Lease?) -> Int64? {
             switch options.ttl {
             case .keep: return lease?.ttl
-            case .set(let seconds): return seconds
+            case .set(let seconds): return Lease.clampedTTL(seconds)
             case .clear: return nil
             }
         }
@@ -275,7 +277,7 @@ public struct Resolver: Sendable {
                 }
                 if !service.shared { lease.ttl = ttl(of: lease) }
                 if refresh(&lease, project: service.shared ? "" : manifest.project, manifest: manifest, now: now,
-                           expiry: service.shared ? lease.expiresAt : lease.ttl.map { now + $0 }) {
+                           expiry: service.shared ? lease.expiresAt : lease.ttl.map { Timestamp.adding($0, to: now) }) {
                     changed = true
                 }
                 if lease != state.leases[position] { changed = true }
@@ -286,7 +288,7 @@ public struct Resolver: Sendable {
                 let lease = Lease(key: key, project: service.shared ? "" : manifest.project,
                                   manifest: service.shared ? "" : FileIO.join(manifest.root, FileIO.basename(manifest.path)),
                                   port: chosen, transport: service.transport.rawValue, createdAt: now, refreshedAt: now,
-                                  expiresAt: service.shared ? nil : ttl(of: nil).map { now + $0 }, ttl: service.shared ? nil : ttl(of: nil),
+                                  expiresAt: service.shared ? nil : ttl(of: nil).map { Timestamp.adding($0, to: now) }, ttl: service.shared ? nil : ttl(of: nil),
                                   preferred: port.preferred)
                 allocator?.held[chosen] = lease
                 index[key] = state.leases.count

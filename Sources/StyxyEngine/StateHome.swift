@@ -16,13 +16,36 @@ public struct StateHome: Sendable {
     public var backupPath: String { FileIO.join(path, "ledger.json.bak") }
     public var lockPath: String { FileIO.join(path, "ledger.lock") }
 
+    /// `path` in any spelling; it is kept in the one form every check below holds for.
     public init(path: String) {
-        self.path = path
+        self.path = Self.normalized(path)
+    }
+
+    /// An absolute path without `.`, `..`, repeated or trailing slashes. A trailing slash or `.`
+    /// matters: `lstat("link/")` follows the link, so `STYXY_HOME=/state-link/` would pass the
+    /// symbolic-link check that `/state-link` fails. `..` is resolved as the kernel would (`cd -P`):
+    /// the part before it is made canonical when it exists, so `a/link/..` is the folder above
+    /// the link's target, never `a`.
+    static func normalized(_ path: String) -> String {
+        var parts: [Substring] = []
+        for part in FileIO.absolute(path).split(separator: "/", omittingEmptySubsequences: true) {
+            switch part {
+            case ".": continue
+            case "..":
+                let prefix = "/" + parts.joined(separator: "/")
+                if let real = FileIO.realPath(prefix) {
+                    parts = real.split(separator: "/", omittingEmptySubsequences: true)
+                }
+                _ = parts.popLast()
+            default: parts.append(part)
+            }
+        }
+        return "/" + parts.joined(separator: "/")
     }
 
     public static func locate(environment: [String: String]) throws(StyxyError) -> StateHome {
         if let explicit = environment["STYXY_HOME"], !explicit.isEmpty {
-            return StateHome(path: FileIO.absolute(explicit))
+            return StateHome(path: explicit)
         }
         if let xdg = environment["XDG_STATE_HOME"], xdg.hasPrefix("/") {
             return StateHome(path: FileIO.join(xdg, "styxy"))

@@ -4,16 +4,39 @@ import Glibc
 
 /// Seconds since the epoch, shown as RFC 3339 UTC (`2026-11-29T05:46:50Z`).
 ///
+/// Every time Styxy keeps lies in `range`, 1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z: what
+/// RFC 3339's four-digit year can show. A time past it would print as a wrong year (10240 as
+/// "0240"), and sums such as now + TTL could overflow; so times are clamped where they are made
+/// (`clamped`, `adding`) and range-checked where they are read.
+///
 /// Conversions are plain calendar arithmetic (proleptic Gregorian, days counted from 1970-01-01)
 /// rather than `gmtime`/`timegm`: `lease ls` formats three times per lease, and libc's versions
 /// consult the time zone machinery on every call.
 public enum Timestamp {
+    /// 1970-01-01T00:00:00Z ... 9999-12-31T23:59:59Z.
+    public static let range: ClosedRange<Int64> = 0...253_402_300_799
+
     public static func now() -> Int64 {
-        Int64(time(nil))
+        clamped(Int64(time(nil)))
     }
 
+    /// The nearest time in `range`.
+    public static func clamped(_ seconds: Int64) -> Int64 {
+        min(max(seconds, range.lowerBound), range.upperBound)
+    }
+
+    /// `time + seconds`, clamped to `range`, whatever the operands (no overflow).
+    public static func adding(_ seconds: Int64, to time: Int64) -> Int64 {
+        let (sum, overflow) = time.addingReportingOverflow(seconds)
+        if overflow { return seconds > 0 ? range.upperBound : range.lowerBound }
+        return clamped(sum)
+    }
+
+    /// Always the 20-character form; a time outside `range` is shown as the nearest bound, the
+    /// only honest thing four digits of year allow.
     public static func format(_ seconds: Int64) -> String {
-        let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
+        let seconds = clamped(seconds)
+        let days = seconds / 86400
         let rest = seconds - days * 86400
         let (year, month, day) = civil(fromDays: days)
         var bytes = [UInt8](repeating: 0, count: 20)
@@ -34,7 +57,8 @@ public enum Timestamp {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Parses exactly the form `format` writes; nil for anything else.
+    /// Parses exactly the form `format` writes, for a real calendar date in `range`; nil for
+    /// anything else (so `format(parse(text)) == text` whenever it parses).
     public static func parse(_ text: String) -> Int64? {
         var text = text
         return text.withUTF8 { bytes -> Int64? in
@@ -52,9 +76,18 @@ public enum Timestamp {
             }
             guard let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
                   let hour = number(11, 2), let minute = number(14, 2), let second = number(17, 2),
-                  (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 60
+                  year >= 1970, (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day),
+                  hour < 24, minute < 60, second < 60
             else { return nil }
             return days(fromCivil: year, month, day) * 86400 + hour * 3600 + minute * 60 + second
+        }
+    }
+
+    static func daysIn(month: Int64, year: Int64) -> Int64 {
+        switch month {
+        case 2: return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
         }
     }
 

@@ -134,9 +134,13 @@ enum CatalogFile {
                 }
             }
             if let timeout = top["lock_timeout"], let text = reader.string(timeout, path: "lock_timeout", what: "a duration like 10s") {
-                if let seconds = DurationText.seconds(text), seconds > 0 {
+                switch DurationText.read(text, maximum: DurationText.longestLockWait) {
+                case .seconds(let seconds) where seconds > 0:
                     catalog.setLockTimeout(seconds)
-                } else {
+                case .tooLong:
+                    reader.bag.error("the lock wait is at most \(DurationText.describe(DurationText.longestLockWait)), found '\(text)'",
+                                     at: timeout, path: "lock_timeout")
+                default:
                     reader.bag.error("expected a duration like 500ms, 10s or 2m, found '\(text)'", at: timeout, path: "lock_timeout")
                 }
             }
@@ -212,14 +216,32 @@ func readRange(_ node: YAMLNode, path: String, reader: inout SchemaReader, allow
 }
 
 /// Durations as people write them: `90s`, `2h`, `1d`, `500ms`, `1h30m`.
+///
+/// Every duration Styxy reads has a ceiling: text such as `99999999999999999999999d` is a number,
+/// just not one any sum or conversion after it survives. `read` says "too long" apart from
+/// "not a duration", so each caller can name its own maximum.
 public enum DurationText {
-    public static func seconds(_ text: String) -> Double? {
+    /// No duration Styxy takes is longer than ten years (3650 days), the longest TTL.
+    public static let longest: Double = 3650 * 86400
+    /// The longest wait for the ledger lock (STYXY_LOCK_TIMEOUT, `lock_timeout`): a lock held for
+    /// an hour is a hang, and the wait must end with a message naming its holder.
+    public static let longestLockWait: Double = 3600
+
+    public enum Reading: Equatable, Sendable {
+        case seconds(Double)
+        case tooLong
+        case invalid
+    }
+
+    /// The seconds `text` says, `.tooLong` above `maximum` (however many digits), `.invalid` for
+    /// anything that is not a duration.
+    public static func read(_ text: String, maximum: Double = longest) -> Reading {
         var total = 0.0
         var number = ""
         var unit = ""
-        var sawAny = false
         func flush() -> Bool {
-            guard let value = Double(number) else { return false }
+            // ASCII digits and one point only; Double() alone would also take "1e9", "inf" or "nan".
+            guard number.utf8.allSatisfy({ $0 == 0x2e || (0x30...0x39).contains($0) }), let value = Double(number) else { return false }
             let scale: Double
             switch unit {
             case "ms": scale = 0.001
@@ -229,24 +251,39 @@ public enum DurationText {
             case "d": scale = 86400
             default: return false
             }
+            // Each part is finite and non-negative, so the sum only grows; an infinite part
+            // (a thousand digits) compares as too long like any other.
             total += value * scale
             number = ""
             unit = ""
-            sawAny = true
             return true
         }
         for character in text {
-            if character.isNumber || character == "." {
-                if !unit.isEmpty { guard flush() else { return nil } }
+            if character.isASCII && (character.isNumber || character == ".") {
+                if !unit.isEmpty { guard flush() else { return .invalid } }
                 number.append(character)
-            } else if character.isLetter {
-                guard !number.isEmpty else { return nil }
+            } else if character.isASCII && character.isLetter {
+                guard !number.isEmpty else { return .invalid }
                 unit.append(character)
             } else {
-                return nil
+                return .invalid
             }
         }
-        guard !number.isEmpty, flush(), sawAny else { return nil }
-        return total
+        guard !number.isEmpty, flush() else { return .invalid }
+        return total <= maximum ? .seconds(total) : .tooLong
+    }
+
+    /// The seconds `text` says, at most `longest`; nil otherwise.
+    public static func seconds(_ text: String) -> Double? {
+        if case .seconds(let value) = read(text) { return value }
+        return nil
+    }
+
+    /// "3650d" for ten years: a maximum as the user would write it.
+    public static func describe(_ seconds: Double) -> String {
+        for (unit, size) in [("d", 86400.0), ("h", 3600.0), ("m", 60.0)] where seconds >= size && seconds.truncatingRemainder(dividingBy: size) == 0 {
+            return "\(Int(seconds / size))\(unit)"
+        }
+        return seconds == seconds.rounded() ? "\(Int(seconds))s" : "\(Int(seconds * 1000))ms"
     }
 }

@@ -17,13 +17,13 @@ struct LedgerCodecTests {
     ])
 
     @Test func aWrittenLedgerReadsBackWhole() throws {
-        let decoded = try LedgerCodec.decode(LedgerCodec.encode(Self.state))
+        let decoded = try LedgerCodec.decode(try LedgerCodec.encode(Self.state))
         #expect(decoded.generation == 7)
         #expect(decoded.leases == Self.state.leases.sorted { $0.key < $1.key })
     }
 
     @Test func aFocusedReadKeepsOneRootAndTheSharedLeases() throws {
-        let bytes = LedgerCodec.encode(Self.state)
+        let bytes = try LedgerCodec.encode(Self.state)
         let focused = try LedgerCodec.decode(bytes, focus: "/a/one")
         #expect(focused.leases.map(\.key.service).sorted() == ["api", "ollama", "web"])
         #expect(focused.leases.allSatisfy { $0.key.root == "/a/one" || $0.isShared })
@@ -31,20 +31,20 @@ struct LedgerCodecTests {
         #expect(escaped.leases.map(\.port).sorted() == [3002, 11430], "a root with an escape is matched too")
     }
 
-    @Test func aDamagedLeaseOutOfFocusStillFailsTheRead() {
-        var text = String(decoding: LedgerCodec.encode(Self.state), as: UTF8.self)
+    @Test func aDamagedLeaseOutOfFocusStillFailsTheRead() throws {
+        var text = String(decoding: try LedgerCodec.encode(Self.state), as: UTF8.self)
         text = text.replacingOccurrences(of: "\"port\":3001", with: "\"port\":\"3001\"")
         #expect(throws: LedgerCodec.Problem.self) { try LedgerCodec.decode(Array(text.utf8), focus: "/a/one") }
     }
 
-    @Test func repeatedKeysAreFoundSortedOrNot() {
+    @Test func repeatedKeysAreFoundSortedOrNot() throws {
         let twice = LedgerState(generation: 1, leases: [Self.lease("/a", "web", port: 3000), Self.lease("/b", "web", port: 3001)])
-        var text = String(decoding: LedgerCodec.encode(twice), as: UTF8.self)
+        var text = String(decoding: try LedgerCodec.encode(twice), as: UTF8.self)
         text = text.replacingOccurrences(of: "\"root\":\"/b\"", with: "\"root\":\"/a\"")
         #expect(throws: LedgerCodec.Problem.self) { try LedgerCodec.decode(Array(text.utf8)) }
         // Out of order, the same key twice, far apart.
         let three = LedgerState(generation: 1, leases: [Self.lease("/a", "web", port: 3000), Self.lease("/b", "web", port: 3001), Self.lease("/c", "web", port: 3002)])
-        text = String(decoding: LedgerCodec.encode(three), as: UTF8.self)
+        text = String(decoding: try LedgerCodec.encode(three), as: UTF8.self)
         text = text.replacingOccurrences(of: "\"root\":\"/c\"", with: "\"root\":\"/a\"").replacingOccurrences(of: "\"root\":\"/b\"", with: "\"root\":\"/z\"")
         #expect(throws: LedgerCodec.Problem.self) { try LedgerCodec.decode(Array(text.utf8)) }
         #expect(throws: LedgerCodec.Problem.self) { try LedgerCodec.decode(Array(text.utf8), focus: "/z") }

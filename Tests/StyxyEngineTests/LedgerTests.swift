@@ -65,7 +65,7 @@ struct LedgerTests {
         #expect(try s.ledger.read().generation == 1)
         try s.resolve(try s.manifest("b", oneService("dev")))
         let current = try s.ledger.read()
-        let backup = try s.ledger.readBackup()
+        let backup = try #require(try s.ledger.readBackup())
         #expect(current.generation == 2 && backup.generation == 1)
         #expect(backup.leases.map(\.project) == ["a"])
         #expect(Set(current.leases.map(\.project)) == ["a", "b"])
@@ -78,7 +78,7 @@ struct LedgerTests {
         let garbage = "{\"format\": \"styxy-ledger\", \"sch"
         try s.writeLedger(garbage)
         let outcome = try s.ledger.repair(timeout: 1, now: s.clock.now)
-        guard case .restoredBackup(let aside) = outcome else {
+        guard case .restoredBackup(let aside?) = outcome else {
             Issue.record("expected the backup to be restored, got \(outcome)")
             return
         }
@@ -97,7 +97,7 @@ struct LedgerTests {
         let s = try EngineSandbox()
         try s.writeLedger("{\"format\": \"styxy-ledger\", \"schema_version\": 7, \"generation\": 1, \"leases\": []}")
         let outcome = try s.ledger.repair(timeout: 1, now: s.clock.now)
-        guard case .startedEmpty(let aside?) = outcome else {
+        guard case .startedEmpty(let aside?, nil, nil) = outcome else {
             Issue.record("expected an empty start, got \(outcome)")
             return
         }

@@ -10,12 +10,13 @@ extension Styxy {
             abstract: "Check the state folder, ledger, lock, catalog and leases against reality.",
             discussion: """
                 Exit 0 when all is well, 1 when something needs attention. --repair is the one way to mend \
-                a damaged ledger: it moves the bad file aside (never deletes it) and restores the last good \
-                generation from ledger.json.bak, or starts an empty ledger when there is none.
+                a damaged ledger: it keeps the bad file aside as ledger.json.damaged-<time> (never deletes it) \
+                and restores the last good generation from ledger.json.bak, or writes an empty ledger when \
+                there is no usable backup (a damaged backup is kept aside too, and reported).
                 """
         )
 
-        @Flag(help: "Move a damaged ledger aside and restore the backup.") var repair = false
+        @Flag(help: "Keep a damaged ledger aside and restore the backup, or write an empty ledger when there is no usable one.") var repair = false
 
         func run() throws {
             let out = Terminal.standardOutput
@@ -46,8 +47,11 @@ extension Styxy {
             if repair {
                 switch try ledger.repair(timeout: timeout, now: Timestamp.now()) {
                 case .healthy: ok("ledger: readable; nothing to repair")
-                case .restoredBackup(let aside): info("ledger: moved the damaged file to \(aside) and restored the backup")
-                case .startedEmpty(let aside): info("ledger: moved the damaged file to \(aside ?? "-"); no usable backup, started an empty ledger")
+                case .restoredBackup(let aside):
+                    info("ledger: restored the backup" + (aside.map { "; the damaged file is kept at \($0)" } ?? " in place of the missing ledger"))
+                case .startedEmpty(let aside, let backupProblem, let backupAside):
+                    if let backupProblem { bad("backup: unusable, kept at \(backupAside ?? home.backupPath): \(backupProblem)") }
+                    info("ledger: no usable backup; wrote an empty ledger" + (aside.map { "; the damaged file is kept at \($0)" } ?? ""))
                 }
             }
             var state = LedgerState()
@@ -57,8 +61,10 @@ extension Styxy {
             } catch {
                 bad(error.description)
             }
-            if FileIO.exists(home.backupPath) {
-                if (try? ledger.readBackup()) != nil { ok("backup: readable") } else { bad("backup: \(home.backupPath) does not parse") }
+            do {
+                if try ledger.readBackup() != nil { ok("backup: readable") }
+            } catch {
+                bad("backup: \(error.description)")
             }
             if !FileIO.isDirectory(home.path) {
                 info("state folder: not created yet; the first resolve creates it")

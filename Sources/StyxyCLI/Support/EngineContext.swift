@@ -25,10 +25,17 @@ struct EngineContext {
     /// `STYXY_LOCK_TIMEOUT` over the configuration's `lock_timeout` over the default.
     static func resolvedLockTimeout(_ variables: [String: String], catalog: Catalog) throws(StyxyError) -> Double {
         if let text = variables["STYXY_LOCK_TIMEOUT"], !text.isEmpty {
-            guard let seconds = DurationText.seconds(text) ?? Double(text), seconds >= 0 else {
+            let longest = DurationText.longestLockWait
+            // A bare number is seconds; it goes through the same reader as "10s", so "inf", "nan"
+            // and "1e400" are refused like any other text.
+            switch DurationText.read(text.utf8.allSatisfy({ (0x30...0x39).contains($0) || $0 == 0x2e }) ? text + "s" : text, maximum: longest) {
+            case .seconds(let seconds): return seconds
+            case .tooLong:
+                throw StyxyError(.usage, "STYXY_LOCK_TIMEOUT is at most \(DurationText.describe(longest)), found '\(text)'",
+                                 hint: "a lock held longer than that is stuck: stop its holder instead of waiting")
+            case .invalid:
                 throw StyxyError(.usage, "STYXY_LOCK_TIMEOUT must be a duration like 10s, found '\(text)'")
             }
-            return seconds
         }
         return catalog.lockTimeoutSeconds ?? LedgerLock.defaultTimeout
     }

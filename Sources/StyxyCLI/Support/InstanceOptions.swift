@@ -27,8 +27,10 @@ struct InstanceOptions: ParsableArguments {
 
 /// `--ttl 2h`: leases that expire unless refreshed.
 struct TTLOptions: ParsableArguments {
-    @Option(help: "Let the leases expire this long after the last resolve (e.g. 30m, 2h, 1d; meant for CI). Later commands without --ttl keep it; --ttl none makes them permanent.")
+    @Option(help: "Let the leases expire this long after the last resolve (e.g. 30m, 2h, 1d; at most \(TTLOptions.longest); meant for CI). Later commands without --ttl keep it; --ttl none makes them permanent.")
     var ttl: String?
+
+    static let longest = DurationText.describe(Double(Lease.maximumTTL))
 
     func validate() throws {
         if let ttl, Self.choice(ttl) == nil { throw ValidationError(Self.invalidMessage(ttl)) }
@@ -42,11 +44,14 @@ struct TTLOptions: ParsableArguments {
     }
 
     static func seconds(_ text: String) -> Int64? {
-        guard let value = DurationText.seconds(text), value >= 1 else { return nil }
+        guard case .seconds(let value) = DurationText.read(text, maximum: Double(Lease.maximumTTL)), value >= 1 else { return nil }
         return Int64(value.rounded(.up))
     }
 
     static func invalidMessage(_ text: String) -> String {
-        "--ttl takes a duration of at least 1s, such as 90s, 30m, 2h or 1d, or none; found '\(text)'"
+        if DurationText.read(text, maximum: Double(Lease.maximumTTL)) == .tooLong {
+            return "--ttl is at most \(longest) (ten years), found '\(text)'; for a lease that never expires, leave --ttl out or pass --ttl none"
+        }
+        return "--ttl takes a duration of at least 1s, such as 90s, 30m, 2h or 1d, or none; found '\(text)'"
     }
 }
