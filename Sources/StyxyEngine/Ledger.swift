@@ -83,6 +83,10 @@ public struct Ledger: Sendable {
         }
     }
 
+    /// Far beyond any real ledger (10,000 leases are about 3 MB), and a cap on what a planted
+    /// file can make Styxy hold in memory.
+    static let readLimit = 256 << 20
+
     /// What is at a ledger path.
     enum Entry {
         case missing
@@ -108,10 +112,10 @@ public struct Ledger: Sendable {
         default: return .other("a device")
         }
         do {
-            guard let bytes = try FileIO.read(path) else { return .missing }
+            guard let bytes = try FileIO.read(path, limit: readLimit) else { return .missing }
             return .regular(bytes)
         } catch {
-            throw StyxyError(.ledgerIO, "cannot read the ledger: \(FileIO.errorText(error.code))", file: path)
+            throw StyxyError(.ledgerIO, "cannot read the ledger: \(error.reason)", file: path)
         }
     }
 
