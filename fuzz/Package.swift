@@ -36,6 +36,18 @@ let package = Package(
             ],
             swiftSettings: fuzzerEntry
         ),
+        // Ledger bytes through LedgerCodec's reader and writer, both ways (and the time and
+        // duration parsers, on the same bytes as text).
+        .executableTarget(
+            name: "LedgerFuzzer",
+            dependencies: [
+                "FuzzSupport",
+                .product(name: "StyxyCore", package: "styxy"),
+                .product(name: "StyxyManifest", package: "styxy"),
+                .product(name: "StyxyEngine", package: "styxy"),
+            ],
+            swiftSettings: fuzzerEntry
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
