@@ -407,9 +407,15 @@ private struct Scanner {
         if takeNull() { return nil }
         var negative = false
         if offset < bytes.count, bytes[offset] == 0x2d { negative = true; offset += 1 }
-        // Counted downwards, so the whole Int64 range reads, -9223372036854775808 included.
+        // Counted downwards, so the whole Int64 range reads, -9223372036854775808 included. Up to
+        // 18 digits cannot overflow, and every number Styxy writes but the extremes is shorter.
         var value: Int64 = 0
         var digits = 0
+        while offset < bytes.count, digits < 18, bytes[offset] >= 0x30, bytes[offset] <= 0x39 {
+            value = value * 10 - Int64(bytes[offset] - 0x30)
+            offset += 1
+            digits += 1
+        }
         while offset < bytes.count, bytes[offset] >= 0x30, bytes[offset] <= 0x39 {
             let (shifted, over) = value.multipliedReportingOverflow(by: 10)
             let (next, under) = shifted.subtractingReportingOverflow(Int64(bytes[offset] - 0x30))
