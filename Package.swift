@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "StyxyCore", targets: ["StyxyCore"]),
         .library(name: "StyxyManifest", targets: ["StyxyManifest"]),
         .library(name: "StyxyRender", targets: ["StyxyRender"]),
+        .library(name: "StyxyEngine", targets: ["StyxyEngine"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),

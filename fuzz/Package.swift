@@ -3,8 +3,15 @@
 // Build and run with fuzz/run.sh; docs/fuzzing.md explains the setup and records the runs.
 import PackageDescription
 
-// libFuzzer supplies `main`; the targets only define LLVMFuzzerTestOneInput.
-let fuzzerEntry: [SwiftSetting] = [.unsafeFlags(["-parse-as-library"])]
+/// A fuzz target: FuzzSupport and the named library products of the root package. libFuzzer
+/// supplies `main`; the targets only define LLVMFuzzerTestOneInput.
+func fuzzer(_ name: String, _ products: [String]) -> Target {
+    .executableTarget(
+        name: name,
+        dependencies: ["FuzzSupport"] + products.map { .product(name: $0, package: "styxy") },
+        swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+    )
+}
 
 let package = Package(
     name: "styxy-fuzz",
@@ -16,26 +23,12 @@ let package = Package(
         // The checks every target holds outcomes to, and a scratch folder.
         .target(name: "FuzzSupport", dependencies: [.product(name: "StyxyCore", package: "styxy")]),
         // styxy.yaml through ManifestLoader.parse, and the same bytes as the user configuration.
-        .executableTarget(
-            name: "ManifestFuzzer",
-            dependencies: [
-                "FuzzSupport",
-                .product(name: "StyxyCore", package: "styxy"),
-                .product(name: "StyxyManifest", package: "styxy"),
-                .product(name: "StyxyRender", package: "styxy"),
-            ],
-            swiftSettings: fuzzerEntry
-        ),
+        fuzzer("ManifestFuzzer", ["StyxyCore", "StyxyManifest", "StyxyRender"]),
         // A template through OutputTemplate's strict compile, then rendered when it compiles.
-        .executableTarget(
-            name: "TemplateFuzzer",
-            dependencies: [
-                "FuzzSupport",
-                .product(name: "StyxyCore", package: "styxy"),
-                .product(name: "StyxyRender", package: "styxy"),
-            ],
-            swiftSettings: fuzzerEntry
-        ),
+        fuzzer("TemplateFuzzer", ["StyxyCore", "StyxyRender"]),
+        // Ledger bytes through LedgerCodec's reader and writer, both ways (and the time and
+        // duration parsers, on the same bytes as text).
+        fuzzer("LedgerFuzzer", ["StyxyCore", "StyxyManifest", "StyxyEngine"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets, seeds their corpora from the repository's fixtures, and fuzzes each
-# for a bounded time. Usage: fuzz/run.sh [SECONDS_PER_TARGET] [TARGET...]   (default 60, both)
+# for a bounded time. Usage: fuzz/run.sh [SECONDS_PER_TARGET] [TARGET...]   (default 60, all)
 # Prints one summary line per target; exits 1 when any target crashed, hung or ran out of memory,
 # with the input saved under fuzz/findings/<target>/. docs/fuzzing.md explains the rest.
 set -euo pipefail
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(ManifestFuzzer TemplateFuzzer)
+[ ${#targets[@]} -gt 0 ] || targets=(ManifestFuzzer TemplateFuzzer LedgerFuzzer)
 case "$seconds" in '' | *[!0-9]*) echo "usage: fuzz/run.sh [SECONDS_PER_TARGET] [TARGET...]" >&2; exit 64 ;; esac
 
 fuzz=$(cd "$(dirname "$0")" && pwd)
@@ -17,7 +17,7 @@ cd "$fuzz"
 
 # What is being fuzzed: the commit, and whether the fuzzed sources differ from it.
 commit=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
-if [ -n "$(git -C "$repo" status --porcelain -- Sources/StyxyCore Sources/StyxyManifest Sources/StyxyRender 2>/dev/null)" ]; then
+if [ -n "$(git -C "$repo" status --porcelain -- Sources/StyxyCore Sources/StyxyManifest Sources/StyxyRender Sources/StyxyEngine 2>/dev/null)" ]; then
   commit="$commit+uncommitted"
 fi
 
@@ -49,10 +49,12 @@ seed TemplateFuzzer $(find templates Tests/Fixtures manifests -type f -name '*.m
 # Service commands go through the same strict Mustache compile as templates.
 grep -rhoE 'command: .*\{\{.*' manifests Tests/Fixtures/manifests | sed 's/^command: //' | sort -u |
   awk -v dir="$work/seeds/TemplateFuzzer" '{ printf "%s", $0 > (dir "/command-" NR ".txt") }'
+# No ledger is kept in the repository's fixtures; fuzz/ledger-seeds holds a few, hand-written.
+seed LedgerFuzzer $(find fuzz/ledger-seeds -type f | sort)
 cd "$fuzz"
 
 final() { sed -n "s/^stat::$1: *//p" "$log" | tail -1; } # a libFuzzer -print_final_stats value
-dictionary() { case $1 in ManifestFuzzer) echo manifest.dict ;; TemplateFuzzer) echo template.dict ;; esac; }
+dictionary() { case $1 in ManifestFuzzer) echo manifest.dict ;; TemplateFuzzer) echo template.dict ;; LedgerFuzzer) echo ledger.dict ;; esac; }
 
 # Without this, LeakSanitizer reports Swift globals as leaks at exit; see lsan.supp. The Swift
 # runtime's own crash backtracer is off: it races libFuzzer's handler and can outlive the process.

@@ -17,76 +17,6 @@ import Glibc
 /// a state no clamp can fix (a port outside 1-65535, two leases with one key) is not written at
 /// all. `fuzz/Sources/LedgerFuzzer` holds both directions to that.
 public enum LedgerCodec {
-    /// A state the ledger cannot hold; nothing is written.
-    public struct Unwritable: Error, CustomStringConvertible, Sendable {
-        public var description: String
-    }
-
-    /// The bytes of `state`, with its numbers clamped as above.
-    public static func encode(_ state: LedgerState) throws(Unwritable) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(256 * state.leases.count + 128)
-        out.append(ascii: "{\"format\":\"styxy-ledger\",\"schema_version\":")
-        out.append(decimal: LedgerState.schemaVersion)
-        out.append(ascii: ",\"generation\":")
-        out.append(decimal: max(0, state.generation))
-        out.append(ascii: ",\"leases\":[")
-        // Sorting positions rather than leases spares moving (and retaining) every lease's strings.
-        let leases = state.leases
-        let order = leases.indices.sorted(by: { leases[$0].key < leases[$1].key })
-        for (index, position) in order.enumerated() {
-            let lease = leases[position]
-            if index > 0, leases[order[index - 1]].key == lease.key {
-                throw Unwritable(description: "two leases share the key \(lease.key.service) of \(lease.key.root.isEmpty ? "(shared)" : lease.key.root) [\(lease.key.instance)]")
-            }
-            func check(_ port: Int) throws(Unwritable) {
-                guard (1...65535).contains(port) else { throw Unwritable(description: "lease \(lease.key.service) names port \(port), outside 1-65535") }
-            }
-            try check(lease.port)
-            if let preferred = lease.preferred { try check(preferred) }
-            for port in lease.retiredPorts { try check(port) }
-            out.append(ascii: index == 0 ? "\n{\"root\":" : ",\n{\"root\":")
-            JSONValue.quote(lease.key.root, into: &out)
-            out.append(ascii: ",\"service\":")
-            JSONValue.quote(lease.key.service, into: &out)
-            out.append(ascii: ",\"port_name\":")
-            JSONValue.quote(lease.key.portName, into: &out)
-            out.append(ascii: ",\"instance\":")
-            JSONValue.quote(lease.key.instance, into: &out)
-            out.append(ascii: ",\"port\":")
-            out.append(decimal: lease.port)
-            out.append(ascii: ",\"protocol\":")
-            JSONValue.quote(lease.transport, into: &out)
-            out.append(ascii: ",\"project\":")
-            JSONValue.quote(lease.project, into: &out)
-            out.append(ascii: ",\"manifest\":")
-            JSONValue.quote(lease.manifest, into: &out)
-            out.append(ascii: ",\"created_at\":")
-            out.append(decimal: Timestamp.clamped(lease.createdAt))
-            out.append(ascii: ",\"refreshed_at\":")
-            out.append(decimal: Timestamp.clamped(lease.refreshedAt))
-            out.append(ascii: ",\"expires_at\":")
-            if let expiry = lease.expiresAt { out.append(decimal: Timestamp.clamped(expiry)) } else { out.append(ascii: "null") }
-            out.append(ascii: ",\"ttl_seconds\":")
-            if let ttl = lease.ttl { out.append(decimal: Lease.clampedTTL(ttl)) } else { out.append(ascii: "null") }
-            if let preferred = lease.preferred {
-                out.append(ascii: ",\"preferred\":")
-                out.append(decimal: preferred)
-            }
-            if !lease.retiredPorts.isEmpty {
-                out.append(ascii: ",\"retired_ports\":[")
-                for (position, port) in lease.retiredPorts.enumerated() {
-                    if position > 0 { out.append(0x2C) }
-                    out.append(decimal: port)
-                }
-                out.append(0x5D)
-            }
-            out.append(0x7D)
-        }
-        out.append(ascii: "\n]}\n")
-        return out
-    }
-
     /// Why the bytes are not a ledger this version can use.
     public enum Problem: Error, Equatable, Sendable {
         case damaged(String)
@@ -100,7 +30,7 @@ public enum LedgerCodec {
             return try bytes.withUnsafeBufferPointer { buffer throws(Problem) in
                 // JSON is UTF-8; a string that is not would come back repaired (U+FFFD), and so
                 // neither match its own bytes in a focused read nor survive a round trip.
-                guard isUTF8(buffer) else { throw .damaged("not UTF-8 text") }
+                guard JSONBytes.isUTF8(buffer) else { throw .damaged("not UTF-8 text") }
                 var scanner = Scanner(bytes: buffer)
                 scanner.focus = focus.map { Array($0.utf8) }
                 let state = try scanner.ledger()
@@ -122,20 +52,6 @@ public enum LedgerCodec {
         } catch {
             throw error
         }
-    }
-
-    /// True when `bytes` are valid UTF-8: a word-at-a-time look for any byte above 0x7F (a ledger
-    /// is mostly ASCII), and the standard library's validation only when there is one.
-    static func isUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let base = bytes.baseAddress else { return true }
-        var index = 0
-        while index + 8 <= bytes.count {
-            if UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { break }
-            index += 8
-        }
-        while index < bytes.count, bytes[index] < 0x80 { index += 1 }
-        if index == bytes.count { return true }
-        return String(validating: UnsafeBufferPointer(rebasing: bytes[index...]), as: UTF8.self) != nil
     }
 }
 
@@ -453,70 +369,19 @@ private struct Scanner {
                 return Key(slice: slice)
             }
         }
-        // Escapes: let the general reader decode this one string.
-        var end = start
-        var escaped = false
-        while end < bytes.count {
-            if escaped { escaped = false } else if bytes[end] == 0x5c { escaped = true } else if bytes[end] == 0x22 { break }
-            end += 1
-        }
-        guard end < bytes.count, let text = Self.unescape(UnsafeBufferPointer(rebasing: bytes[start..<end])) else {
+        // Escapes: decode this one string into the arena.
+        guard let end = closingQuote(from: start), let text = JSONBytes.unescape(UnsafeBufferPointer(rebasing: bytes[start..<end])) else {
             throw fail("invalid string")
         }
         offset = end + 1
         return arena.keep(text)
     }
 
-    /// The UTF-8 of a string body with JSON escapes; nil for a bad escape or a lone surrogate.
-    /// Written here rather than borrowed from a general JSON reader, so that every byte of the
-    /// ledger goes through this one reader, which the fuzzer holds to its writer.
-    static func unescape(_ body: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
-        var out: [UInt8] = []
-        out.reserveCapacity(body.count)
-        func hex4(at start: Int) -> UInt32? {
-            guard start + 4 <= body.count else { return nil }
-            var value: UInt32 = 0
-            for byte in body[start..<start + 4] {
-                switch byte {
-                case 0x30...0x39: value = value << 4 | UInt32(byte - 0x30)
-                case 0x41...0x46: value = value << 4 | UInt32(byte - 0x37)
-                case 0x61...0x66: value = value << 4 | UInt32(byte - 0x57)
-                default: return nil
-                }
-            }
-            return value
-        }
-        var index = 0
-        while index < body.count {
-            let byte = body[index]
-            index += 1
-            guard byte == 0x5c else { out.append(byte); continue }
-            guard index < body.count else { return nil }
-            let escape = body[index]
-            index += 1
-            switch escape {
-            case 0x22, 0x5c, 0x2f: out.append(escape)
-            case 0x62: out.append(0x08)
-            case 0x66: out.append(0x0c)
-            case 0x6e: out.append(0x0a)
-            case 0x72: out.append(0x0d)
-            case 0x74: out.append(0x09)
-            case 0x75:
-                guard var code = hex4(at: index) else { return nil }
-                index += 4
-                if (0xD800..<0xDC00).contains(code) {
-                    guard index + 6 <= body.count, body[index] == 0x5c, body[index + 1] == 0x75, let low = hex4(at: index + 2),
-                          (0xDC00..<0xE000).contains(low)
-                    else { return nil }
-                    index += 6
-                    code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
-                }
-                guard let scalar = Unicode.Scalar(code) else { return nil }
-                UTF8.encode(scalar) { out.append($0) }
-            default: return nil
-            }
-        }
-        return out
+    /// Where the string whose text starts at `start` ends (its quote), stepping over escapes.
+    func closingQuote(from start: Int) -> Int? {
+        var index = start
+        while index < bytes.count, bytes[index] != 0x22 { index += bytes[index] == 0x5c ? 2 : 1 }
+        return index < bytes.count ? index : nil
     }
 
     mutating func optionalRawString() throws(LedgerCodec.Problem) -> Key? {
@@ -542,9 +407,15 @@ private struct Scanner {
         if takeNull() { return nil }
         var negative = false
         if offset < bytes.count, bytes[offset] == 0x2d { negative = true; offset += 1 }
-        // Counted downwards, so the whole Int64 range reads, -9223372036854775808 included.
+        // Counted downwards, so the whole Int64 range reads, -9223372036854775808 included. Up to
+        // 18 digits cannot overflow, and every number Styxy writes but the extremes is shorter.
         var value: Int64 = 0
         var digits = 0
+        while offset < bytes.count, digits < 18, bytes[offset] >= 0x30, bytes[offset] <= 0x39 {
+            value = value * 10 - Int64(bytes[offset] - 0x30)
+            offset += 1
+            digits += 1
+        }
         while offset < bytes.count, bytes[offset] >= 0x30, bytes[offset] <= 0x39 {
             let (shifted, over) = value.multipliedReportingOverflow(by: 10)
             let (next, under) = shifted.subtractingReportingOverflow(Int64(bytes[offset] - 0x30))
@@ -584,10 +455,8 @@ private struct Scanner {
         case 0x5b: try array { (scanner: inout Scanner) throws(LedgerCodec.Problem) in try scanner.skipValue(depth: depth + 1) }
         case 0x22:
             // Only found, not decoded: what an unknown field holds is not this version's business.
-            var index = offset + 1
-            while index < bytes.count, bytes[index] != 0x22 { index += bytes[index] == 0x5c ? 2 : 1 }
-            guard index < bytes.count else { throw fail("unfinished string") }
-            offset = index + 1
+            guard let end = closingQuote(from: offset + 1) else { throw fail("unfinished string") }
+            offset = end + 1
         default:
             let start = offset
             while offset < bytes.count, !",]} \n\r\t".utf8.contains(bytes[offset]) { offset += 1 }

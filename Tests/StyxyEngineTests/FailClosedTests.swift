@@ -92,6 +92,21 @@ struct FailClosedTests {
         #expect(FileIO.list(s.home.path).sorted() == ["ledger.json", "ledger.json.bak", "ledger.lock"], "no temp file is left")
     }
 
+    /// State writes replace names inside the home; none goes through a link planted there.
+    @Test func stateWritesFollowNoLinkOutOfTheHome() throws {
+        let s = try Self.twoGenerations()
+        let outside = s.root + "/outside"
+        try Data("not Styxy's".utf8).write(to: URL(fileURLWithPath: outside))
+        #expect(unlink(s.home.backupPath) == 0 && symlink(outside, s.home.backupPath) == 0)
+        try s.resolve(try s.manifest("c", oneService("dev")))
+        var info = stat()
+        #expect(lstat(s.home.backupPath, &info) == 0 && info.st_mode & S_IFMT == S_IFREG, "the link itself was replaced")
+        #expect(unlink(s.home.lockPath) == 0 && symlink(outside, s.home.lockPath) == 0)
+        let error = #expect(throws: StyxyError.self) { try s.resolve(try s.manifest("d", oneService("dev"))) }
+        #expect(error?.exitStatus == .ledgerIO)
+        #expect(try FileIO.readString(outside) == "not Styxy's")
+    }
+
     // MARK: Repair
 
     @Test func repairKeepsTheDamagedFileAsALinkAndNeverRemovesLedgerJSON() throws {

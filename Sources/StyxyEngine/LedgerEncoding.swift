@@ -1,0 +1,73 @@
+import StyxyCore
+
+extension LedgerCodec {
+    /// A state the ledger cannot hold; nothing is written.
+    public struct Unwritable: Error, CustomStringConvertible, Sendable {
+        public var description: String
+    }
+
+    /// The bytes of `state`, its numbers clamped into what `decode` accepts (see `LedgerCodec`).
+    public static func encode(_ state: LedgerState) throws(Unwritable) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256 * state.leases.count + 128)
+        out.append(ascii: "{\"format\":\"styxy-ledger\",\"schema_version\":")
+        out.append(decimal: LedgerState.schemaVersion)
+        out.append(ascii: ",\"generation\":")
+        out.append(decimal: max(0, state.generation))
+        out.append(ascii: ",\"leases\":[")
+        // Sorting positions rather than leases spares moving (and retaining) every lease's strings.
+        let leases = state.leases
+        let order = leases.indices.sorted(by: { leases[$0].key < leases[$1].key })
+        for (index, position) in order.enumerated() {
+            let lease = leases[position]
+            if index > 0, leases[order[index - 1]].key == lease.key {
+                throw Unwritable(description: "two leases share the key \(lease.key.service) of \(lease.key.root.isEmpty ? "(shared)" : lease.key.root) [\(lease.key.instance)]")
+            }
+            func check(_ port: Int) throws(Unwritable) {
+                guard (1...65535).contains(port) else { throw Unwritable(description: "lease \(lease.key.service) names port \(port), outside 1-65535") }
+            }
+            try check(lease.port)
+            if let preferred = lease.preferred { try check(preferred) }
+            for port in lease.retiredPorts { try check(port) }
+            out.append(ascii: index == 0 ? "\n{\"root\":" : ",\n{\"root\":")
+            JSONValue.quote(lease.key.root, into: &out)
+            out.append(ascii: ",\"service\":")
+            JSONValue.quote(lease.key.service, into: &out)
+            out.append(ascii: ",\"port_name\":")
+            JSONValue.quote(lease.key.portName, into: &out)
+            out.append(ascii: ",\"instance\":")
+            JSONValue.quote(lease.key.instance, into: &out)
+            out.append(ascii: ",\"port\":")
+            out.append(decimal: lease.port)
+            out.append(ascii: ",\"protocol\":")
+            JSONValue.quote(lease.transport, into: &out)
+            out.append(ascii: ",\"project\":")
+            JSONValue.quote(lease.project, into: &out)
+            out.append(ascii: ",\"manifest\":")
+            JSONValue.quote(lease.manifest, into: &out)
+            out.append(ascii: ",\"created_at\":")
+            out.append(decimal: Timestamp.clamped(lease.createdAt))
+            out.append(ascii: ",\"refreshed_at\":")
+            out.append(decimal: Timestamp.clamped(lease.refreshedAt))
+            out.append(ascii: ",\"expires_at\":")
+            if let expiry = lease.expiresAt { out.append(decimal: Timestamp.clamped(expiry)) } else { out.append(ascii: "null") }
+            out.append(ascii: ",\"ttl_seconds\":")
+            if let ttl = lease.ttl { out.append(decimal: Lease.clampedTTL(ttl)) } else { out.append(ascii: "null") }
+            if let preferred = lease.preferred {
+                out.append(ascii: ",\"preferred\":")
+                out.append(decimal: preferred)
+            }
+            if !lease.retiredPorts.isEmpty {
+                out.append(ascii: ",\"retired_ports\":[")
+                for (position, port) in lease.retiredPorts.enumerated() {
+                    if position > 0 { out.append(0x2C) }
+                    out.append(decimal: port)
+                }
+                out.append(0x5D)
+            }
+            out.append(0x7D)
+        }
+        out.append(ascii: "\n]}\n")
+        return out
+    }
+}
