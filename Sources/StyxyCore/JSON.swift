@@ -307,6 +307,8 @@ private struct JSONReader {
                        bytes[offset + 1] == UInt8(ascii: "u") {
                         offset += 2
                         let low = try hex4()
+                        // A high surrogate must pair with a low one; anything else is an error, not a trap.
+                        guard (0xDC00..<0xE000).contains(low) else { throw error("invalid \\u surrogate pair") }
                         code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
                     }
                     guard let scalar = Unicode.Scalar(code) else { throw error("invalid \\u escape") }

@@ -40,6 +40,16 @@ struct JSONWriterTests {
         }
     }
 
+    @Test("a lone or mispaired surrogate escape is a parse error, not a crash (a planted cache entry reaches this reader)",
+          arguments: [#"["\ud800\u0041"]"#, #"["\ud800\ud800"]"#, #"["\udc00"]"#, #"["\ud800"]"#])
+    func badSurrogatesAreErrors(_ text: String) {
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(Array(text.utf8)) }
+    }
+
+    @Test func aSurrogatePairDecodes() throws {
+        #expect(try JSONValue.parse(Array(#"["\ud83d\ude00"]"#.utf8)) == .array([.string("\u{1F600}")]))
+    }
+
     @Test(arguments: [Int64.min, -1, 0, 7, 10, 99, 100, Int64.max])
     func decimals(_ value: Int64) {
         var out: [UInt8] = []
