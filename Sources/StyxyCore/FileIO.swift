@@ -133,16 +133,17 @@ public enum FileIO {
         pseudoFileSystems.contains(UInt64(info.st_dev))
     }
 
-    /// The devices of the kernel's pseudo-file systems as mounted here. Swift's Glibc module has
-    /// no `fstatfs`; every mount has its own device number, so comparing devices tells the same.
-    private static let pseudoFileSystems: Set<UInt64> = {
-        var devices: Set<UInt64> = []
-        for mount in ["/proc", "/sys", "/sys/kernel/debug", "/sys/kernel/tracing", "/sys/fs/cgroup", "/sys/kernel/security"] {
+    /// The devices of `/proc` and `/sys` as mounted here (what a user could name by mistake;
+    /// templates and outputs are confined to the project anyway). Swift's Glibc module has no
+    /// `fstatfs`; every mount has its own device number, so comparing devices tells the same.
+    private static let pseudoFileSystems: [UInt64] = {
+        var devices: [UInt64] = []
+        var root = stat()
+        guard stat("/", &root) == 0 else { return [] }
+        for mount in ["/proc", "/sys"] {
             // Only a real mount point counts: an unmounted /proc is a folder of the root file system.
-            var info = stat(), parent = stat()
-            if stat(mount, &info) == 0, stat(directory(of: mount), &parent) == 0, info.st_dev != parent.st_dev {
-                devices.insert(UInt64(info.st_dev))
-            }
+            var info = stat()
+            if stat(mount, &info) == 0, info.st_dev != root.st_dev { devices.append(UInt64(info.st_dev)) }
         }
         return devices
     }()

@@ -27,6 +27,7 @@ public struct StateHome: Sendable {
     /// the part before it is made canonical when it exists, so `a/link/..` is the folder above
     /// the link's target, never `a`.
     static func normalized(_ path: String) -> String {
+        if isNormal(path) { return path }
         var parts: [Substring] = []
         for part in FileIO.absolute(path).split(separator: "/", omittingEmptySubsequences: true) {
             switch part {
@@ -41,6 +42,23 @@ public struct StateHome: Sendable {
             }
         }
         return "/" + parts.joined(separator: "/")
+    }
+
+    /// Already absolute, with no empty, `.` or `..` component and no trailing slash: the usual
+    /// spelling, checked on bytes so a warm run does not pay for splitting and joining.
+    static func isNormal(_ path: String) -> Bool {
+        let bytes = Array(path.utf8), slash = UInt8(ascii: "/"), dot = UInt8(ascii: ".")
+        guard bytes.first == slash else { return false }
+        if bytes.count == 1 { return true }
+        for index in bytes.indices where bytes[index] == slash {
+            let rest = bytes[(index + 1)...]
+            guard let next = rest.first, next != slash else { return false }
+            if next == dot {
+                let component = rest.prefix { $0 != slash }
+                if component.count == 1 || (component.count == 2 && component.last == dot) { return false }
+            }
+        }
+        return true
     }
 
     public static func locate(environment: [String: String]) throws(StyxyError) -> StateHome {

@@ -133,6 +133,30 @@ struct VariableNameTests {
         #expect(rows == enforced, "the table in docs/manifest.md#variable-names differs from PortVariableName.denylist")
     }
 
+    /// `check` decides the common case from literal copies of the patterns; they must be exactly
+    /// the denylist's, or a name could pass the quick look that a rule refuses.
+    @Test func theFlatPatternsAreTheDenylist() {
+        func tokens(_ list: StaticString) -> [String] {
+            list.description.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init).sorted()
+        }
+        var exact: [String] = [], prefixes: [String] = [], suffixes: [String] = []
+        for pattern in PortVariableName.denylist.flatMap(\.patterns) {
+            switch pattern {
+            case .exact(let text): exact.append(text)
+            case .prefix(let text): prefixes.append(text)
+            case .suffix(let text): suffixes.append(text)
+            }
+        }
+        #expect(tokens(PortVariableName.exactNames) == exact.sorted())
+        #expect(tokens(PortVariableName.prefixNames) == prefixes.sorted())
+        #expect(tokens(PortVariableName.suffixNames) == suffixes.sorted())
+        for name in exact + prefixes.map { $0 + "X_PORT" } + suffixes.map { "WEB_PORT_" + $0 } {
+            #expect(PortVariableName.flatMatch(Array(name.utf8)), "\(name)")
+            #expect(!PortVariableName.check(name).isAllowed, "\(name)")
+        }
+        #expect(!PortVariableName.flatMatch(Array("WEB_PORT".utf8)))
+    }
+
     @Test("styxy init leaves out refused names and renames refused defaults")
     func scaffoldProposesOnlyAllowedNames() throws {
         let project = try TemporaryFolder("init")
