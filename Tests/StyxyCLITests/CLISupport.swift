@@ -301,18 +301,22 @@ extension Dictionary where Key == String, Value == Any {
 // MARK: - Ports the test controls
 
 /// Blocks of ports that no other test uses, each checked free before use: not in any socket
-/// table (any state) and bindable on both wildcard addresses. A block is made of 100-port chunks,
+/// table (any state) and bindable on both wildcard addresses. A block is made of 10-port chunks,
 /// each claimed with a flock on a file in the temporary folder that is held until this process
 /// ends, so concurrent test runs (other engineers', other processes) never share a block either.
+/// (100-port chunks ran the 16,000-port window dry once a hundred small blocks were held, and the
+/// kill -9 test's 416 ports then found no room.)
 /// Blocks stay outside the kernel's ephemeral range, where outgoing connections take ports.
 enum PortBlocks {
     private static let lock = NSLock()
     nonisolated(unsafe) private static var claims: [Int32] = []
     private static let folder: String = {
-        let path = NSTemporaryDirectory() + "/styxy-test-port-claims"
+        let path = NSTemporaryDirectory() + "/styxy-test-port-claims-\(chunkSize)"
         mkdir(path, 0o700)
         return path
     }()
+
+    static let chunkSize = 10
 
     static func reserve(_ size: Int) throws -> ClosedRange<Int> {
         // 15000-30999 unless the ephemeral range covers it; then below or above that range.
@@ -323,13 +327,13 @@ enum PortBlocks {
             if 65_000 - ephemeral.upperBound > size * 4 { windows.append((ephemeral.upperBound + 1)...65_000) }
             if windows.isEmpty { windows = [15_000...30_999] }  // explicit ranges may use ephemeral ports
         }
-        let chunks = (size + 99) / 100
+        let chunks = (size + chunkSize - 1) / chunkSize
         for _ in 0..<300 {
             let window = windows.randomElement()!
-            let first = (window.lowerBound + 99) / 100, last = (window.upperBound + 1 - chunks * 100) / 100
+            let first = (window.lowerBound + chunkSize - 1) / chunkSize, last = (window.upperBound + 1 - chunks * chunkSize) / chunkSize
             guard first <= last else { continue }
             let chunk = Int.random(in: first...last)
-            let block = (chunk * 100)...(chunk * 100 + size - 1)
+            let block = (chunk * chunkSize)...(chunk * chunkSize + size - 1)
             guard let held = claim(chunks: chunk..<(chunk + chunks)) else { continue }
             let used = portsInSocketTables()
             if block.allSatisfy({ !used.contains($0) && canBind($0, ipv6: false) && canBind($0, ipv6: true) }) {
