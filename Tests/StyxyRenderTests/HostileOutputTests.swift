@@ -32,6 +32,15 @@ struct HostileOutputTests {
         return error?.description ?? ""
     }
 
+    /// Each path, written alone, is refused with a message that says `saying`.
+    func refusedAll(_ project: ProjectFolder, _ writer: OutputWriter, _ paths: [String], content: String, saying: String,
+                    sourceLocation: Testing.SourceLocation = #_sourceLocation) {
+        for path in paths {
+            let message = refused(project, writer, [PlannedOutput(relativePath: path, content: content)], sourceLocation: sourceLocation)
+            #expect(message.contains(saying), "\(path): \(message)", sourceLocation: sourceLocation)
+        }
+    }
+
     @Test("a link to .git is not a way into it: gitdir/config is refused and .git/config keeps its bytes")
     func linkIntoGit() throws {
         let project = try ProjectFolder()
@@ -39,10 +48,9 @@ struct HostileOutputTests {
         try project.write("src/.keep", "")
         #expect(symlink(".git", project.file("gitdir")) == 0)
         #expect(symlink(project.file(".git"), project.file("absolute-gitdir")) == 0)
-        for path in ["gitdir/config", "absolute-gitdir/config", ".git/config", ".GIT/hooks/post-checkout", "sub/.git", "src/../.git/config"] {
-            let message = refused(project, writer(project), [PlannedOutput(relativePath: path, content: "[core]\n\tfsmonitor = ./evil\n")])
-            #expect(message.contains("git folder"), "\(path): \(message)")
-        }
+        refusedAll(project, writer(project), ["gitdir/config", "absolute-gitdir/config", ".git/config", ".GIT/hooks/post-checkout",
+                                              "sub/.git", "src/../.git/config"],
+                   content: "[core]\n\tfsmonitor = ./evil\n", saying: "git folder")
         #expect(project.text(".git/config") == "[core]\n\tbare = false\n")
     }
 
@@ -64,11 +72,8 @@ struct HostileOutputTests {
         try project.write("config/.keep", "")
         #expect(symlink("../styxy.yaml", project.file("config/ports.json")) == 0)
         #expect(link(project.file("styxy.yaml"), project.file("hard.json")) == 0)
-        for path in ["config/ports.json", "hard.json", "styxy.yaml", "./styxy.yaml"] {
-            let message = refused(project, writer(project, manifest: project.file("styxy.yaml")),
-                                  [PlannedOutput(relativePath: path, content: "{}\n")])
-            #expect(message.contains("the manifest"), "\(path): \(message)")
-        }
+        refusedAll(project, writer(project, manifest: project.file("styxy.yaml")),
+                   ["config/ports.json", "hard.json", "styxy.yaml", "./styxy.yaml"], content: "{}\n", saying: "the manifest")
         #expect(project.text("styxy.yaml") == yaml)
     }
 
@@ -78,10 +83,9 @@ struct HostileOutputTests {
         try project.write(".local/state/styxy/ledger.json", "{\"format_version\":1}\n")
         #expect(symlink(".local/state", project.file("st")) == 0)
         let home = project.file(".local/state/styxy")
-        for path in [".local/state/styxy/ledger.json", "st/styxy/ledger.json", "st/styxy/new-file", ".local/state/./styxy/renders/x.json"] {
-            let message = refused(project, writer(project, home: home), [PlannedOutput(relativePath: path, content: "{}")])
-            #expect(message.contains("state folder"), "\(path): \(message)")
-        }
+        refusedAll(project, writer(project, home: home),
+                   [".local/state/styxy/ledger.json", "st/styxy/ledger.json", "st/styxy/new-file", ".local/state/./styxy/renders/x.json"],
+                   content: "{}", saying: "state folder")
     }
 
     @Test("a project whose root is the state home writes nothing at all")
@@ -100,10 +104,8 @@ struct HostileOutputTests {
         #expect(symlink("../..", project.file("sub/deep/up")) == 0)
         #expect(symlink("deep/up/..", project.file("sub/parent")) == 0)
         #expect(symlink("/etc", project.file("etc")) == 0)
-        for path in ["sub/out/victim.txt", "sub/deep/up/../x", "sub/parent/x", "etc/passwd", "sub/out/new/dir/file"] {
-            let message = refused(project, writer(project), [PlannedOutput(relativePath: path, content: "x")])
-            #expect(message.contains("outside"), "\(path): \(message)")
-        }
+        refusedAll(project, writer(project), ["sub/out/victim.txt", "sub/deep/up/../x", "sub/parent/x", "etc/passwd", "sub/out/new/dir/file"],
+                   content: "x", saying: "outside")
         #expect(elsewhere.snapshot() == ["victim.txt": Array("theirs\n".utf8)])
     }
 
