@@ -46,9 +46,28 @@ public enum FileIO {
         if isKernelPseudoFile(info) {
             throw FileIOError(path: path, operation: "read", code: EINVAL, reason: "a kernel pseudo-file (/proc, /sys), not a file of yours")
         }
-        // One read into an array sized from st_size (+1, to see the end in the same call), with
-        // no zero-filled buffer or copy: the warm path reads a handful of small files per run.
-        let expected = min(Int(max(info.st_size, 0)), limit) + 1
+        return try readAll(fd, path: path, limit: limit, sizeHint: Int(max(info.st_size, 0)))
+    }
+
+    /// Reads a kernel pseudo-file the probe names itself (`/proc/net/tcp`, `/proc/PID/cmdline`):
+    /// never a path that input chose, so none of `read`'s refusals apply.
+    public static func readSystem(_ path: String) throws(FileIOError) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            if errno == ENOENT { return nil }
+            throw FileIOError(path: path, operation: "open", code: errno)
+        }
+        defer { close(fd) }
+        // Pseudo-files report a size of 0; most of the probe's are a line or two.
+        return try readAll(fd, path: path, limit: .max - 1, sizeHint: 4096)
+    }
+
+    /// The read loop both readers share: one read into an array of `sizeHint` + 1 bytes (the +1
+    /// sees the end in the same call), with no zero-filled buffer or copy, since the warm path
+    /// reads a handful of small files per run; then, for a file longer than its hint, chunks up
+    /// to `limit`.
+    private static func readAll(_ fd: Int32, path: String, limit: Int, sizeHint: Int) throws(FileIOError) -> [UInt8] {
+        let expected = min(sizeHint, limit) + 1
         var failure: Int32 = 0
         var result = [UInt8](unsafeUninitializedCapacity: expected) { buffer, count in
             count = 0
@@ -65,7 +84,6 @@ public enum FileIO {
         }
         if failure != 0 { throw FileIOError(path: path, operation: "read", code: failure) }
         guard result.count == expected else { return result }
-        // Longer than it said (it grew, or st_size was wrong): go on in chunks, to the cap.
         var chunk = [UInt8](repeating: 0, count: 16 * 1024)
         while result.count <= limit {
             let n = chunk.withUnsafeMutableBytes { readBytes(fd, $0.baseAddress, $0.count) }
@@ -77,29 +95,6 @@ public enum FileIO {
             result.append(contentsOf: chunk[0..<n])
         }
         throw FileIOError(path: path, operation: "read", code: EFBIG, reason: "larger than \(sizeText(limit))")
-    }
-
-    /// Reads a kernel pseudo-file the probe names itself (`/proc/net/tcp`, `/proc/PID/cmdline`):
-    /// never a path that input chose, so none of `read`'s refusals apply.
-    public static func readSystem(_ path: String) throws(FileIOError) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        if fd < 0 {
-            if errno == ENOENT { return nil }
-            throw FileIOError(path: path, operation: "open", code: errno)
-        }
-        defer { close(fd) }
-        var result: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { readBytes(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw FileIOError(path: path, operation: "read", code: errno)
-            }
-            if n == 0 { break }
-            result.append(contentsOf: buffer[0..<n])
-        }
-        return result
     }
 
     public static func readSystemString(_ path: String) throws(FileIOError) -> String? {
@@ -148,9 +143,13 @@ public enum FileIO {
         return devices
     }()
 
-    static func sizeText(_ bytes: Int) -> String {
-        bytes >= 1 << 20 && bytes % (1 << 20) == 0 ? "\(bytes >> 20) MiB"
-            : bytes >= 1 << 10 && bytes % (1 << 10) == 0 ? "\(bytes >> 10) KiB" : "\(bytes) bytes"
+    /// A byte count as people read it: `64 KiB`, `8 MiB`, `1.5 GiB`.
+    public static func sizeText(_ bytes: Int) -> String {
+        if bytes == .max { return "more than 8 EiB" }
+        let units = [(1 << 60, "EiB"), (1 << 50, "PiB"), (1 << 40, "TiB"), (1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")]
+        guard let (scale, unit) = units.first(where: { bytes >= $0.0 }) else { return "\(bytes) bytes" }
+        let tenths = Int((Double(bytes) / Double(scale) * 10).rounded())
+        return tenths % 10 == 0 ? "\(tenths / 10) \(unit)" : "\(tenths / 10).\(tenths % 10) \(unit)"
     }
 
     private static func readBytes(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {

@@ -103,14 +103,8 @@ public struct Ledger: Sendable {
             guard errno == ENOENT else { throw StyxyError(.ledgerIO, "cannot inspect the ledger: \(FileIO.errorText())", file: path) }
             return .missing
         }
-        switch info.st_mode & S_IFMT {
-        case S_IFREG: break
-        case S_IFLNK: return .other("a symbolic link")
-        case S_IFDIR: return .other("a folder")
-        case S_IFIFO: return .other("a FIFO")
-        case S_IFSOCK: return .other("a socket")
-        default: return .other("a device")
-        }
+        let kind = info.st_mode & S_IFMT
+        guard kind == S_IFREG else { return .other(FileIO.kindName(kind)) }
         do {
             guard let bytes = try FileIO.read(path, limit: readLimit) else { return .missing }
             return .regular(bytes)

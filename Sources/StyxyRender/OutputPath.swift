@@ -22,10 +22,10 @@ public enum OutputOwnership {
         return String(decoding: bytes.prefix(markerWindow), as: UTF8.self).contains(marker)
     }
 
-    /// The first free name among `NAME.styxy-backup`, `NAME.styxy-backup-2`, ...: a backup never
-    /// overwrites an earlier one.
-    static func backupNames(for name: String) -> some Sequence<String> {
-        (1...).lazy.map { $0 == 1 ? "\(name).styxy-backup" : "\(name).styxy-backup-\($0)" }
+    /// `NAME.styxy-backup`, then `NAME.styxy-backup-2`, ...: the writer takes the first free one,
+    /// so a backup never overwrites an earlier one.
+    static func backupName(for name: String, serial: Int) -> String {
+        serial == 1 ? "\(name).styxy-backup" : "\(name).styxy-backup-\(serial)"
     }
 }
 

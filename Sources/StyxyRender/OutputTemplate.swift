@@ -46,7 +46,7 @@ public struct OutputTemplate: Sendable {
         let text = compiled.render(prepared.value)
         // The bound is an upper one by construction; this holds the promise should it ever not be.
         if text.utf8.count > RenderLimits.maximumBytes {
-            throw StyxyError(.invalidInput, "the output is larger than \(RenderBound.Excess.size(RenderLimits.maximumBytes))",
+            throw StyxyError(.invalidInput, "the output is larger than \(FileIO.sizeText(RenderLimits.maximumBytes))",
                              file: displayName, hint: "docs/templates.md#output-size describes the limits")
         }
         return text

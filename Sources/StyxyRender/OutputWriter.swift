@@ -184,7 +184,7 @@ private struct Plan {
         var foreign = false
         if let old, old != new, output.kind == .file, !OutputOwnership.isStyxys(old, at: entry, records: records) {
             guard adopt else {
-                let backup = OutputOwnership.backupNames(for: entry.name).first { _ in true } ?? ""
+                let backup = OutputOwnership.backupName(for: entry.name, serial: 1)
                 throw StyxyError(
                     .cannotWriteOutput, "\(entry.path) exists and was not written by Styxy; it was left untouched",
                     file: output.relativePath,
@@ -244,8 +244,6 @@ private struct Plan {
             try folder.replace(target, with: new, mode: target.info.map { $0.st_mode & 0o777 } ?? 0o644)
         } catch let error as StyxyError {
             throw error
-        } catch let error as FileIOError {
-            throw StyxyError(.cannotWriteOutput, "cannot write: \(error)", file: output.relativePath)
         } catch {
             throw StyxyError(.cannotWriteOutput, "cannot write: \(error)", file: output.relativePath)
         }
@@ -256,7 +254,8 @@ private struct Plan {
     /// the user's file may hold secrets).
     private func backUp(_ bytes: [UInt8], beside target: ConfinedFolder.Entry, in folder: ConfinedFolder) throws {
         let folderPart = target.components.dropLast().joined(separator: "/")
-        for name in OutputOwnership.backupNames(for: target.name).prefix(1000) {
+        for serial in 1...1000 {
+            let name = OutputOwnership.backupName(for: target.name, serial: serial)
             let backup = try folder.locate(folderPart.isEmpty ? name : "\(folderPart)/\(name)")
             if backup.exists { continue }
             if try folder.create(backup, with: bytes, mode: 0o600) { return }

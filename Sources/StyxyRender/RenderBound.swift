@@ -34,7 +34,7 @@ struct RenderCost: Equatable {
         RenderCost(bytes: saturating(bytes, times: factor), steps: saturating(steps, times: factor))
     }
 
-    var passesLimits: Bool { bytes > RenderLimits.maximumBytes || steps > RenderLimits.maximumSteps }
+    var exceedsLimits: Bool { bytes > RenderLimits.maximumBytes || steps > RenderLimits.maximumSteps }
 }
 
 private func saturating(_ a: Int, plus b: Int) -> Int {
@@ -138,7 +138,7 @@ struct RenderBound {
 
         func add(_ cost: RenderCost, at tag: TemplateTag?, closing: Frame? = nil) -> Excess? {
             frames[frames.count - 1].cost = frames[frames.count - 1].cost + cost
-            guard frames[frames.count - 1].cost.passesLimits else { return nil }
+            guard frames[frames.count - 1].cost.exceedsLimits else { return nil }
             let reach = frames.dropFirst().reduce(frames[frames.count - 1].cost) { $0.scaled($1.repeats) }
             let enclosing = frames.dropFirst().flatMap { frame in
                 frame.tag.map { $0.kind == .section && frame.repeats > 1 ? [($0.name, frame.repeats)] : [] } ?? []
@@ -183,7 +183,7 @@ extension RenderBound.Excess: Error {
         case nil: what = "this template"
         }
         let message = reach.bytes > RenderLimits.maximumBytes
-            ? "\(what) could make this output larger than \(Self.size(RenderLimits.maximumBytes)) (up to \(Self.size(reach.bytes)) for this project)"
+            ? "\(what) could make this output larger than \(FileIO.sizeText(RenderLimits.maximumBytes)) (up to \(FileIO.sizeText(reach.bytes)) for this project)"
             : "\(what) could take more than \(Self.count(RenderLimits.maximumSteps)) steps to render (up to \(Self.count(reach.steps)) tags and list items for this project)"
         let hint = lists.count >= 2
             ? "sections over different lists inside each other multiply: "
@@ -191,14 +191,6 @@ extension RenderBound.Excess: Error {
             : "docs/templates.md#output-size describes the limits"
         let at = SourceLocation(file: file, line: tag?.line ?? 1, column: tag?.column ?? 1)
         return StyxyError(.invalidInput, message, at: at, hint: hint)
-    }
-
-    static func size(_ bytes: Int) -> String {
-        if bytes == .max { return "more than 8 EiB" }
-        let units = [(1 << 60, "EiB"), (1 << 50, "PiB"), (1 << 40, "TiB"), (1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")]
-        guard let (scale, unit) = units.first(where: { bytes >= $0.0 }) else { return "\(bytes) bytes" }
-        let tenths = Int((Double(bytes) / Double(scale) * 10).rounded())
-        return tenths % 10 == 0 ? "\(tenths / 10) \(unit)" : "\(tenths / 10).\(tenths % 10) \(unit)"
     }
 
     /// 1048576 → `1,048,576`.
