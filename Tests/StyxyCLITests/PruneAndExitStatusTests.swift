@@ -43,10 +43,12 @@ struct PruneAndExitStatusTests {
     @Test func anotherProjectsResolveTakesAnExpiredLeasesPort() throws {
         let s = try Sandbox()
         let block = try PortBlocks.reserve(10)
-        let taken = try s.resolve(try s.project("ci", Self.web(block, preferring: block.lowerBound)), ["--ttl", "1s"])
+        // Expiry is kept in whole seconds and the suite runs beside many other processes, so a 1 s
+        // TTL could lapse before "early" starts (CI saw exactly that); 3 s leaves room.
+        let taken = try s.resolve(try s.project("ci", Self.web(block, preferring: block.lowerBound)), ["--ttl", "3s"])
         #expect(taken["web.default"] == block.lowerBound)
         #expect(try s.resolve(try s.project("early", Self.web(block, preferring: block.lowerBound)))["web.default"] != block.lowerBound)
-        usleep(2_200_000)
+        usleep(4_200_000)
         let late = try s.resolve(try s.project("late", Self.web(block, preferring: block.lowerBound)))
         #expect(late["web.default"] == block.lowerBound, "the expired lease no longer holds its port")
         #expect(try s.leases().contains { $0.root.hasSuffix("/ci") } == false, "and it left the ledger")
