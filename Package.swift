@@ -36,11 +36,14 @@ let package = Package(
             name: "StyxyRender",
             dependencies: ["StyxyCore", .product(name: "Mustache", package: "swift-mustache")]
         ),
-        // The commands; a library so tests can drive them in-process.
+        // The use cases (resolve, run, env, matrix, lease, check, scan, doctor, validate, init) as
+        // functions of one injected environment, returning report values; no printing, no parsing.
+        .target(name: "StyxyKit", dependencies: ["StyxyCore", "StyxyManifest", "StyxyProbe", "StyxyEngine", "StyxyRender"]),
+        // The command line: parse, call StyxyKit, print. A library so tests can drive it in-process.
         .target(
             name: "StyxyCLI",
             dependencies: [
-                "StyxyCore", "StyxyManifest", "StyxyProbe", "StyxyEngine", "StyxyRender",
+                "StyxyCore", "StyxyManifest", "StyxyProbe", "StyxyEngine", "StyxyRender", "StyxyKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -50,7 +53,7 @@ let package = Package(
         .testTarget(name: "StyxyProbeTests", dependencies: ["StyxyProbe"]),
         .testTarget(name: "StyxyEngineTests", dependencies: ["StyxyEngine", "StyxyProbe"]),
         .testTarget(name: "StyxyRenderTests", dependencies: ["StyxyRender"]),
-        .testTarget(name: "StyxyCLITests", dependencies: ["StyxyCLI"]),
+        .testTarget(name: "StyxyCLITests", dependencies: ["StyxyCLI", "StyxyKit"]),
     ],
     swiftLanguageModes: [.v6]
 )

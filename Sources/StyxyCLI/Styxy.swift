@@ -3,6 +3,8 @@ import StyxyCore
 
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 public struct Styxy: ParsableCommand {
@@ -23,16 +25,40 @@ public struct Styxy: ParsableCommand {
 
     public init() {}
 
-    /// Parses the command line, runs the command and exits with the documented status. Styxy's own
-    /// failures print `file:line:col: error: ...` lines; usage errors are ArgumentParser's (exit 64).
-    /// The commands that run inside every `npm run dev` skip ArgumentParser when their words are
-    /// plain (see `QuickArguments`); anything else goes through the full command tree, which
-    /// parses the same words and prints the proper help and errors.
-    static func quickCommand(_ arguments: [String]) -> (() throws -> Void)? {
+    /// Parses the command line, runs the command against `context` and returns the documented exit
+    /// status. Styxy's own failures print `file:line:col: error: ...` lines; usage errors are
+    /// ArgumentParser's (exit 64). The commands that run inside every `npm run dev` skip
+    /// ArgumentParser when their words are plain (see `QuickArguments`); anything else goes through
+    /// the full command tree, which parses the same words and prints the proper help and errors.
+    package static func main(_ arguments: [String], context: CommandContext) -> Int32 {
+        do {
+            if let quick = quickCommand(arguments) {
+                try quick(context)
+            } else {
+                var command = try parseAsRoot(arguments)
+                if let command = command as? any StyxyCommand {
+                    try command.run(in: context)
+                } else {
+                    try command.run()
+                }
+            }
+            return 0
+        } catch let failure as StyxyFailure {
+            context.err.report(failure.diagnostics)
+            return failure.exitStatus.rawValue
+        } catch {
+            let status = exitCode(for: error).rawValue
+            let message = fullMessage(for: error)
+            if !message.isEmpty { (status == 0 ? context.out : context.err).line(message) }
+            return status
+        }
+    }
+
+    static func quickCommand(_ arguments: [String]) -> ((CommandContext) throws -> Void)? {
         guard let name = arguments.first else { return nil }
         let rest = Array(arguments.dropFirst())
         switch name {
-        case "resolve": return Resolve.Settings(quick: rest).map { settings in { try settings.execute() } }
+        case "resolve": return Resolve.Settings(quick: rest).map { settings in { try settings.execute(in: $0) } }
         case "run": return Run.quick(rest)
         case "env": return Env.quick(rest)
         default: return nil
@@ -40,20 +66,6 @@ public struct Styxy: ParsableCommand {
     }
 
     public static func runMain(_ arguments: [String]? = nil) -> Never {
-        do {
-            let arguments = arguments ?? Array(CommandLine.arguments.dropFirst())
-            if let quick = quickCommand(arguments) {
-                try quick()
-            } else {
-                var command = try parseAsRoot(arguments)
-                try command.run()
-            }
-            Glibc.exit(0)
-        } catch let failure as StyxyFailure {
-            Terminal.standardError.report(failure.diagnostics)
-            Glibc.exit(failure.exitStatus.rawValue)
-        } catch {
-            exit(withError: error)
-        }
+        endProcess(main(arguments ?? Array(CommandLine.arguments.dropFirst()), context: .process()))
     }
 }

@@ -5,6 +5,8 @@ import StyxyCore
 public struct Manifest: Sendable {
     /// The manifest's path as the user named it, for messages.
     public var path: String
+    /// The manifest's absolute path, for opening it and the templates beside it.
+    public var file: String
     /// The canonical absolute path of the folder holding the manifest: the project's identity.
     public var root: String
     public var project: String

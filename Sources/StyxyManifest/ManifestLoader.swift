@@ -20,10 +20,13 @@ public struct ManifestLoader: Sendable {
         self.builtinTemplates = builtinTemplates
     }
 
-    public func load(path: String) throws(StyxyError) -> Manifest {
+    /// Reads the manifest at `path`, written as the user gave it (messages show it that way); a
+    /// relative path starts at `directory`, or at the process's current folder when it is nil.
+    public func load(path: String, relativeTo directory: String? = nil) throws(StyxyError) -> Manifest {
+        let file = path.hasPrefix("/") ? path : (directory.map { FileIO.join($0, path) } ?? FileIO.absolute(path))
         let bytes: [UInt8]?
         do {
-            bytes = try FileIO.read(path, limit: Self.maximumSize)
+            bytes = try FileIO.read(file, limit: Self.maximumSize)
         } catch {
             if error.code == EFBIG { throw StyxyError(.invalidInput, "the manifest is larger than 1 MiB", file: path) }
             throw StyxyError(.invalidInput, "cannot read the manifest: \(error.reason)", file: path)
@@ -32,11 +35,12 @@ public struct ManifestLoader: Sendable {
             throw StyxyError(.invalidInput, "no manifest here", file: path,
                              hint: "run `styxy init` to create one, or name another with -m FILE")
         }
-        let folder = FileIO.directory(of: FileIO.absolute(path))
-        guard let root = FileIO.realPath(folder) else {
+        guard let root = FileIO.realPath(FileIO.directory(of: file)) else {
             throw StyxyError(.invalidInput, "cannot resolve the manifest's folder", file: path)
         }
-        return try parse(bytes, path: path, root: root)
+        var manifest = try parse(bytes, path: path, root: root)
+        manifest.file = file
+        return manifest
     }
 
     /// Validates manifest text whose project root is `root` (already canonical).
@@ -89,7 +93,7 @@ private struct ManifestBuilder {
         var outputs: [Output] = []
         if let node = top["outputs"] { outputs = readOutputs(node) }
         checkAcrossServices()
-        return Manifest(path: path, root: root, project: project, services: services.sorted { $0.name < $1.name }, outputs: outputs)
+        return Manifest(path: path, file: path.hasPrefix("/") ? path : FileIO.join(root, FileIO.basename(path)), root: root, project: project, services: services.sorted { $0.name < $1.name }, outputs: outputs)
     }
 
     // MARK: Services

@@ -54,7 +54,7 @@ public enum TemplateStore {
     /// or by link. The caller adds the user's configuration folder and the folders the user
     /// configuration allows (`template_folders`).
     public static func source(
-        reference: String, relativeTo manifestDirectory: String, allowedFolders: [String]? = nil
+        reference: String, relativeTo manifestDirectory: String, allowedFolders: [String]? = nil, workingDirectory: String? = nil
     ) throws(StyxyError) -> (source: String, displayName: String, isBuiltin: Bool) {
         guard isPath(reference) else {
             guard let source = builtinTemplateSources[reference] else { throw unknownBuiltin(reference) }
@@ -64,14 +64,16 @@ public enum TemplateStore {
         var relative = Substring(reference)
         while relative.hasPrefix("./") { relative = relative.dropFirst(2) }
         let path = manifestDirectory == "." ? String(relative) : FileIO.join(manifestDirectory, String(relative))
-        guard let real = FileIO.realPath(path) else {
+        // `path` is for messages; a relative one is opened from the command's working folder.
+        let file = path.hasPrefix("/") ? path : (workingDirectory.map { FileIO.join($0, path) } ?? path)
+        guard let real = FileIO.realPath(file) else {
             if errno == ENOENT {
                 throw StyxyError(.invalidInput, "template file does not exist", file: path,
                                  hint: "template paths are relative to the manifest's folder")
             }
             throw StyxyError(.invalidInput, "cannot read template: \(FileIO.errorText())", file: path)
         }
-        let folders = (allowedFolders ?? [manifestDirectory]).compactMap(FileIO.realPath)
+        let folders = (allowedFolders ?? [manifestDirectory.hasPrefix("/") ? manifestDirectory : FileIO.join(workingDirectory ?? ".", manifestDirectory)]).compactMap(FileIO.realPath)
         guard let (folder, inside) = folders.lazy.compactMap({ folder in
             ConfinedFolder.relative(real, below: folder).map { (folder, $0) }
         }).first else {

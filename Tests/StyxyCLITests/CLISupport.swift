@@ -1,4 +1,9 @@
 import Foundation
+@testable import StyxyCLI
+import StyxyEngine
+import StyxyKit
+import StyxyProbe
+import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -231,15 +236,55 @@ final class Sandbox: @unchecked Sendable {
                          directory: directory)
     }
 
-    /// Runs `styxy ARGS` to the end (killed after `timeout` seconds). The environment is built from
-    /// scratch: no STYXY_CONFIG, no XDG folders, HOME and STYXY_HOME private to the test.
+    /// Runs `styxy ARGS` in a separate process to the end (killed after `timeout` seconds): for
+    /// what only a process shows (exec, signals, exit statuses of a real `main`). The environment
+    /// is built from scratch: no STYXY_CONFIG, no XDG folders, HOME and STYXY_HOME private to the test.
     @discardableResult
-    func run(_ arguments: [String], environment extra: [String: String] = [:], in directory: String? = nil,
-             timeout: Double = 30) throws -> RunResult {
+    func runProcess(_ arguments: [String], environment extra: [String: String] = [:], in directory: String? = nil,
+                    timeout: Double = 30) throws -> RunResult {
         let child = try spawn(arguments, environment: extra, in: directory)
         let finished = child.wait(timeout: timeout)
         #expect(finished, "styxy \(arguments.joined(separator: " ")) did not finish within \(timeout)s")
         return child.result(timedOut: !finished)
+    }
+
+    /// Runs `styxy ARGS` in this process, through the same entry point as the binary, with the
+    /// same scratch environment as `runProcess`, the real port probe, and `directory` (default: the
+    /// test process's folder) as the working folder. `run`'s command is started as a child and
+    /// waited for, its output collected and its status returned, instead of replacing the process.
+    @discardableResult
+    func run(_ arguments: [String], environment extra: [String: String] = [:], in directory: String? = nil,
+             clock: (@Sendable () -> Int64)? = nil) throws -> RunResult {
+        let variables = environment.merging(extra) { $1 }
+        let (out, err) = (TextBuffer(), TextBuffer())
+        let logs = nextLog()
+        let launch: CommandContext.Launcher = { command, set, _ in
+            var childEnvironment = variables
+            for (name, value) in set { childEnvironment[name] = value }
+            // `env` looks the command up on PATH, as execvp would, and exits 127 when it is missing.
+            guard let child = try? ChildProcess("/usr/bin/env", command, environment: childEnvironment, outputPrefix: logs + "-run",
+                                                directory: directory) else { return 126 }
+            child.wait(timeout: 60)
+            out.append(child.stdout)
+            err.append(child.stderr)
+            return child.status ?? 126
+        }
+        let context = CommandContext(
+            environment: StyxyEnvironment(variables: variables, workingDirectory: directory ?? FileManager.default.currentDirectoryPath,
+                                          probe: LinuxPortProbe(), clock: clock ?? Timestamp.now),
+            out: Terminal(buffer: out), err: Terminal(buffer: err), launch: launch)
+        // On a thread of its own with a main thread's stack: test-pool threads have small stacks,
+        // and hostile templates are rendered close to the depth the binary allows.
+        let finished = DispatchSemaphore(value: 0)
+        let status = Mutex<Int32>(-1)
+        let thread = Thread {
+            status.withLock { $0 = Styxy.main(arguments, context: context) }
+            finished.signal()
+        }
+        thread.stackSize = 8 << 20
+        thread.start()
+        finished.wait()
+        return RunResult(status: status.withLock { $0 }, stdout: out.text, stderr: err.text, timedOut: false)
     }
 
     /// `styxy resolve -m MANIFEST --json ...`, required to exit 0; returns its ports.

@@ -32,7 +32,7 @@ struct CompletionTests {
 
         func complete(_ path: [String], _ argument: String, _ words: [String], prefix: String = "") throws -> [String] {
             let typed = words + [prefix]
-            let result = try s.run(["---completion"] + path + ["--", argument, String(typed.count - 1), String(prefix.count)] + typed)
+            let result = try s.runProcess(["---completion"] + path + ["--", argument, String(typed.count - 1), String(prefix.count)] + typed)
             #expect(result.status == 0, "\(result)")
             return result.stdout.split(separator: "\n").map(String.init)
         }

@@ -3,7 +3,7 @@ import StyxyCore
 import StyxyEngine
 import StyxyManifest
 import StyxyRender
-@testable import StyxyCLI
+@testable import StyxyKit
 import Testing
 
 /// Every example manifest in manifests/ renders to the checked-in outputs under
@@ -28,13 +28,11 @@ struct ExampleGoldenTests {
 
         let manifest = try ManifestLoader(catalog: Catalog.builtin(), builtinTemplates: Set(TemplateStore.builtinNames)).load(path: path)
         var taken = Set<Int>()
-        let context = OutputPlan.context(for: manifest, instance: Lease.defaultInstance) { service, named in
-            let port = named.preferred.flatMap { taken.contains($0) ? nil : $0 } ?? service.range.first { !taken.contains($0) }!
+        let planned = try OutputPlan.renderStandIns(manifest, allowedFolders: [manifest.root]) { service, named in
+            let port = named.preferred.flatMap { taken.contains($0) ? nil : $0 } ?? service.range.first { !taken.contains($0) } ?? 0
             taken.insert(port)
             return port
         }
-        let planned = try OutputPlan.render(try OutputPlan.compile(try OutputPlan.sources(for: manifest, allowedFolders: [manifest.root])),
-                                        context: try OutputPlan.expandingCommands(context, of: manifest))
         #expect(planned.count == manifest.outputs.count)
         let goldenFolder = Self.root + "/Tests/Fixtures/golden/examples/\(example)/"
         let update = ProcessInfo.processInfo.environment["STYXY_UPDATE_GOLDENS"] == "1"

@@ -102,16 +102,16 @@ struct HostileRepositoryTests {
         #expect(mkfifo(root + "/m.yaml", 0o644) == 0)
         #expect(mkfifo(s.root + "/config.yaml", 0o644) == 0)
 
-        let template = try s.run(["resolve", "-m", manifest], timeout: 20)
+        let template = try s.runProcess(["resolve", "-m", manifest], timeout: 20)
         #expect(template.status == 65 && template.stderr.contains("FIFO"), "\(template)")
-        let named = try s.run(["validate", "-m", root + "/m.yaml"], timeout: 20)
+        let named = try s.runProcess(["validate", "-m", root + "/m.yaml"], timeout: 20)
         #expect(named.status == 65 && named.stderr.contains("FIFO"), "\(named)")
-        let config = try s.run(["types"], environment: ["STYXY_CONFIG": s.root + "/config.yaml"], timeout: 20)
+        let config = try s.runProcess(["types"], environment: ["STYXY_CONFIG": s.root + "/config.yaml"], timeout: 20)
         #expect(config.status == 65 && config.stderr.contains("FIFO"), "\(config)")
 
         unlink(root + "/t.mustache")
         #expect(symlink("/dev/zero", root + "/t.mustache") == 0)
-        let zero = try s.run(["resolve", "-m", manifest], timeout: 20)
+        let zero = try s.runProcess(["resolve", "-m", manifest], timeout: 20)
         #expect(zero.status == 65, "\(zero)")
     }
 
@@ -122,7 +122,7 @@ struct HostileRepositoryTests {
         _ = try s.resolve(manifest)  // the render cache now vouches for .env
         unlink(root + "/.env")
         #expect(mkfifo(root + "/.env", 0o644) == 0)
-        let result = try s.run(["resolve", "-m", manifest], timeout: 20)
+        let result = try s.runProcess(["resolve", "-m", manifest], timeout: 20)
         #expect(result.status == 73 && result.stderr.contains("FIFO"), "\(result)")
     }
 
@@ -131,7 +131,7 @@ struct HostileRepositoryTests {
         let root = s.projectRoot("init-fifo")
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         #expect(mkfifo(root + "/package.json", 0o644) == 0)
-        let result = try s.run(["init", "--dry-run"], in: root, timeout: 20)
+        let result = try s.runProcess(["init", "--dry-run"], in: root, timeout: 20)
         #expect(!result.timedOut && result.status == 0, "\(result)")
         #expect(result.stdout.contains("FIFO") || result.stderr.contains("FIFO"), "\(result)")
     }
@@ -156,7 +156,7 @@ struct HostileRepositoryTests {
         let manifest = try s.project("boom", "services:\n\(services)\noutputs:\n  - { template: ./boom.mustache, path: boom.txt }\n")
         try write(s.projectRoot("boom") + "/boom.mustache",
                   "{{#services}}{{#variables}}{{#command_services}}{{#ports}}{{#env}}{{name}}{{/env}}{{/ports}}{{/command_services}}{{/variables}}{{/services}}")
-        let result = try s.run(["resolve", "-m", manifest], timeout: 20)
+        let result = try s.runProcess(["resolve", "-m", manifest], timeout: 20)
         #expect(!result.timedOut && result.status == 65 && result.stderr.contains("boom.mustache:1:"), "\(result)")
         #expect(try s.leases().isEmpty, "refused before the ledger was touched")
         #expect(!FileManager.default.fileExists(atPath: s.projectRoot("boom") + "/boom.txt"))
@@ -215,7 +215,7 @@ struct SpecialFileInputTests {
             (["resolve", "-m", manifest], [:]),
         ]
         for (arguments, environment) in cases {
-            let result = try s.run(arguments, environment: environment, timeout: 20)
+            let result = try s.runProcess(arguments, environment: environment, timeout: 20)
             #expect(!result.timedOut && result.status == 65, "\(kind) \(arguments): \(result)")
         }
     }
@@ -232,11 +232,11 @@ struct SpecialFileInputTests {
         }
         #expect(caches.count >= 2, "a render-cache entry and an output record: \(caches)")
         for cache in caches { plant(kind, at: cache) }
-        let warm = try s.run(["resolve", "-m", manifest], timeout: 20)
+        let warm = try s.runProcess(["resolve", "-m", manifest], timeout: 20)
         #expect(!warm.timedOut && warm.status == 0, "a damaged cache costs one render: \(warm)")
 
         plant(kind, at: root + "/ports.json")
-        let output = try s.run(["resolve", "-m", manifest], timeout: 20)
+        let output = try s.runProcess(["resolve", "-m", manifest], timeout: 20)
         #expect(!output.timedOut && output.status == 73, "\(output)")
     }
 }

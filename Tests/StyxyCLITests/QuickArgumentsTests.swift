@@ -7,7 +7,7 @@ import Testing
 @Suite("Quick parsing of resolve, run and env")
 struct QuickArgumentsTests {
     static func fields(_ s: Styxy.Resolve.Settings) -> [String] {
-        [s.common.manifest, s.common.instance, s.common.ttl ?? "-", "\(s.dryRun)", "\(s.check)", "\(s.reassign)", "\(s.strict)", "\(s.json)"]
+        [s.common.manifest ?? "-", s.common.instance, s.common.ttl ?? "-", "\(s.dryRun)", "\(s.check)", "\(s.reassign)", "\(s.strict)", "\(s.json)"]
     }
 
     @Test(arguments: [

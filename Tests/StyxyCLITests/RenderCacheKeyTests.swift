@@ -1,7 +1,7 @@
 import StyxyRender
 import Testing
 
-@testable import StyxyCLI
+@testable import StyxyKit
 
 /// The render cache may skip rendering only when nothing rendering reads has changed, so its key
 /// must move with every field of the render context.

@@ -108,7 +108,7 @@ struct StateSafetyTests {
         #expect(pwrite(fd, pid, pid.count, 0) == pid.count)
 
         let started = Date()
-        let result = try s.run(["resolve", "-m", other], environment: ["STYXY_LOCK_TIMEOUT": "300ms"], timeout: 20)
+        let result = try s.runProcess(["resolve", "-m", other], environment: ["STYXY_LOCK_TIMEOUT": "300ms"], timeout: 20)
         let took = Date().timeIntervalSince(started)
         #expect(result.status == 75, "\(result)")
         #expect(result.stderr.contains("PID \(getpid())"), "\(result)")
@@ -133,7 +133,7 @@ struct StateSafetyTests {
             """, cwd: "/")
         defer { holder.kill(); holder.wait(timeout: 5) }
 
-        let result = try s.run(["resolve", "-m", other], environment: ["STYXY_LOCK_TIMEOUT": "300ms"], timeout: 20)
+        let result = try s.runProcess(["resolve", "-m", other], environment: ["STYXY_LOCK_TIMEOUT": "300ms"], timeout: 20)
         #expect(result.status == 75, "\(result)")
         #expect(result.stderr.contains("PID \(holder.pid)"), "\(result)")
         #expect(s.ledgerBytes() == bytes)

@@ -47,15 +47,16 @@ struct WorkflowTests {
         #expect(result.status == 143 && result.stdout.contains("got-term"), "\(result)")
     }
 
+    /// Exec happens only in a real process: the in-process runner starts the command as a child.
     @Test func missingAndNonExecutableCommands() throws {
         let s = try Sandbox()
         let manifest = try s.project("app", Self.stack(try PortBlocks.reserve(10)))
-        let missing = try s.run(["run", "-m", manifest, "--", "styxy-no-such-command-here"])
+        let missing = try s.runProcess(["run", "-m", manifest, "--", "styxy-no-such-command-here"])
         #expect(missing.status == 127 && missing.stderr.contains("command not found"), "\(missing)")
         let script = s.projectRoot("app") + "/not-executable.sh"
         try Data("#!/bin/sh\necho hi\n".utf8).write(to: URL(fileURLWithPath: script))
         chmod(script, 0o644)
-        let denied = try s.run(["run", "-m", manifest, "--", script])
+        let denied = try s.runProcess(["run", "-m", manifest, "--", script])
         #expect(denied.status == 126, "\(denied)")
     }
 

@@ -1,10 +1,11 @@
 import ArgumentParser
 import StyxyCore
+import StyxyKit
 import StyxyEngine
 import StyxyProbe
 
 extension Styxy {
-    struct Check: ParsableCommand {
+    struct Check: StyxyCommand {
         static let configuration = CommandConfiguration(
             abstract: "Tell whether ports are free to bind now, and who holds those that are not.",
             discussion: """
@@ -23,51 +24,35 @@ extension Styxy {
             }
         }
 
-        func run() throws {
-            let context = try EngineContext()
-            try context.home.prepare(create: false)
-            let held = try context.ledger.read().heldPorts(at: Timestamp.now())
-            let snapshot = try context.probe.snapshot(protocols: [.tcp])
-            let holders = PortInspector(probe: context.probe, snapshot: snapshot).holders(of: ports)
-            var rows: [JSONValue] = []
-            var table = Table("PORT", "STATE", "HELD BY", "LEASE")
-            var busy = 0
-            for port in ports {
-                let listening = snapshot.isListening(UInt16(port))
-                let bind = listening ? BindResult.inUse : context.probe.bindTest(port: UInt16(port), proto: .tcp)
-                let timeWait = snapshot.hasTimeWait(UInt16(port))
-                let state: String
-                switch bind {
-                case .free: state = timeWait ? "free (TIME_WAIT)" : "free"
-                case .inUse: state = listening ? "listening" : (timeWait ? "TIME_WAIT" : "in use")
-                case .denied(let code): state = "denied (\(FileIO.errorText(code)))"
-                }
-                if bind != .free { busy += 1 }
-                let lease = held[port]
-                let people = holders[port] ?? []
-                table.add(String(port), state, people.first.map { "PID \($0.pid) \($0.command)" } ?? (listening ? "(not visible)" : "-"),
-                          lease.map(Self.leaseText) ?? "-")
-                rows.append(.object([
-                    ("port", .int(port)),
-                    ("free", .bool(bind == .free)),
-                    ("state", .string(state)),
-                    ("time_wait", .bool(timeWait)),
-                    ("holders", .array(people.map(ReportJSON.holder))),
-                    ("lease", lease?.json ?? .null),
-                ]))
-            }
-            let out = Terminal.standardOutput
+        func run(in context: CommandContext) throws {
+            let checks = try context.app.check(ports: ports)
+            let out = context.out
             if output.json {
-                out.write(JSONValue.object([("format_version", .int(1)), ("ports", .array(rows))]).serialized())
+                out.write(JSONValue.object([("format_version", .int(1)), ("ports", .array(checks.map { item in
+                    .object([
+                        ("port", .int(item.port)),
+                        ("free", .bool(item.isFree)),
+                        ("state", .string(item.state)),
+                        ("time_wait", .bool(item.timeWait)),
+                        ("holders", .array(item.holders.map(ReportJSON.holder))),
+                        ("lease", item.lease?.json ?? .null),
+                    ])
+                }))]).serialized())
             } else {
+                var table = Table("PORT", "STATE", "HELD BY", "LEASE")
+                for item in checks {
+                    table.add(String(item.port), item.state,
+                              item.holders.first.map { "PID \($0.pid) \($0.command)" } ?? (item.listening ? "(not visible)" : "-"),
+                              item.lease.map(Self.leaseText) ?? "-")
+                }
                 out.write(table.rendered(on: out))
             }
-            if busy > 0 { throw ExitCode(ExitStatus.conflict.rawValue) }
+            if checks.contains(where: { !$0.isFree }) { throw ExitCode(ExitStatus.conflict.rawValue) }
         }
 
         static func leaseText(_ lease: StyxyEngine.Lease) -> String {
             let who = lease.isShared ? "shared" : lease.project
-            return "\(who)/\(Styxy.Lease.label(lease)) [\(lease.key.instance)]"
+            return "\(who)/\(lease.label) [\(lease.key.instance)]"
         }
     }
 }

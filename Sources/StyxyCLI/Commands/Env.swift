@@ -1,10 +1,11 @@
 import ArgumentParser
 import StyxyCore
 import StyxyEngine
+import StyxyKit
 import StyxyRender
 
 extension Styxy {
-    struct Env: ParsableCommand {
+    struct Env: StyxyCommand {
         enum Format: String, ExpressibleByArgument, CaseIterable {
             case dotenv, shell, json, github
         }
@@ -25,18 +26,18 @@ extension Styxy {
         @OptionGroup var ttlOptions: TTLOptions
         @Option(help: "dotenv, shell, json or github ($GITHUB_ENV).") var format: Format = .dotenv
 
-        func run() throws {
+        func run(in context: CommandContext) throws {
             try Self.execute(CommonSettings(manifest: manifestOptions.manifest, instance: instanceOptions.instance, ttl: ttlOptions.ttl),
-                             format: format)
+                             format: format, in: context)
         }
 
         /// `env` without ArgumentParser, for the hot path; nil sends the words to the full parser.
-        static func quick(_ words: [String]) -> (() throws -> Void)? {
+        static func quick(_ words: [String]) -> ((CommandContext) throws -> Void)? {
             guard let quick = QuickArguments.parse(words, options: QuickArguments.commonOptions.merging(["--format": "format"]) { a, _ in a },
                                                    flags: []) else { return nil }
             let common = CommonSettings(quick)
             guard common.problem == nil, let format = Format(rawValue: quick.values["format"] ?? Format.dotenv.rawValue) else { return nil }
-            return { try execute(common, format: format) }
+            return { try execute(common, format: format, in: $0) }
         }
 
         /// Ports print bare (`WEB_PORT=3000`, as people write them); anything else is quoted.
@@ -57,13 +58,9 @@ extension Styxy {
             return "\(name)<<\(delimiter)\n\(value)\n\(delimiter)\n"
         }
 
-        static func execute(_ common: CommonSettings, format: Format) throws {
-            let context = try EngineContext()
-            let manifest = try context.loadManifest(common.manifest)
-            let options = ResolveOptions(instance: common.instance, ttl: common.ttlChoice)
-            let report = try ResolveFlow(context: context).run(manifest, options: options, mode: .lease).report
-            let variables = ResolvedPorts(report: report).variables
-            let out = Terminal.standardOutput
+        static func execute(_ common: CommonSettings, format: Format, in context: CommandContext) throws {
+            let variables = try context.app.variables(common.request)
+            let out = context.out
             switch format {
             case .json:
                 out.write(JSONValue.object(variables.map { ($0.name, .string($0.value)) }).serialized())

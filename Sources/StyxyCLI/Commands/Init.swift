@@ -1,10 +1,11 @@
 import ArgumentParser
 import StyxyCore
+import StyxyKit
 import StyxyManifest
 import StyxyRender
 
 extension Styxy {
-    struct Init: ParsableCommand {
+    struct Init: StyxyCommand {
         static let configuration = CommandConfiguration(
             abstract: "Propose a commented styxy.yaml from the project's package.json, Compose file and Procfile.",
             discussion: """
@@ -23,34 +24,27 @@ extension Styxy {
         @Flag(help: "Print only the proposal on standard output (for redirecting or piping); write nothing.")
         var forceStdout = false
 
-        func run() throws {
-            let printOnly = dryRun || forceStdout
-            if !printOnly, let existing = ManifestScaffold.existingManifest(in: dir) {
-                // Refused before reading anything, so the message is the first thing the user sees.
-                throw ManifestScaffold.alreadyExists(existing)
-            }
-            let proposal = try ManifestScaffold.propose(projectDirectory: dir, catalog: CommandEnvironment().catalog())
-            let manifestPath = ManifestScaffold.manifestPath(in: dir)
+        func run(in context: CommandContext) throws {
+            let outcome = try context.app.proposeManifest(in: dir, write: !(dryRun || forceStdout))
+            let (proposal, manifestPath) = (outcome.proposal, outcome.manifestPath)
+            let (out, err) = (context.out, context.err)
             if forceStdout {
-                Terminal.standardOutput.write(proposal.text)
+                out.write(proposal.text)
                 return
             }
             if dryRun {
-                Terminal.standardOutput.write(proposal.text)
-                let err = Terminal.standardError
+                out.write(proposal.text)
                 err.line("dry run: nothing written; \(Self.summary(proposal, path: manifestPath, verb: "would write"))")
                 err.report(proposal.notes.map { Diagnostic(.note, $0) })
-                if ManifestScaffold.existingManifest(in: dir) != nil {
+                if outcome.manifestExists {
                     err.line("\(manifestPath) already exists; init never replaces it, so compare by hand (`styxy validate` checks the existing one)")
                 }
                 return
             }
-            try ManifestScaffold.write(proposal, projectDirectory: dir)
-            let out = Terminal.standardOutput
             out.line(Self.summary(proposal, path: manifestPath, verb: "wrote"))
-            Terminal.standardError.report(proposal.notes.map { Diagnostic(.note, $0) })
-            if let exposed = GitIgnoreCheck.unignored(proposal.outputs, in: dir), !exposed.isEmpty {
-                Terminal.standardError.report([Diagnostic(
+            err.report(proposal.notes.map { Diagnostic(.note, $0) })
+            if let exposed = outcome.unignoredOutputs, !exposed.isEmpty {
+                err.report([Diagnostic(
                     .note, "git does not ignore \(exposed.joined(separator: ", ")), which will hold this machine's ports",
                     hint: "add \(exposed.count == 1 ? "it" : "them") to .gitignore, so no one commits their ports for everyone")])
             }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import StyxyCore
+import StyxyKit
 import StyxyEngine
 import StyxyManifest
 
@@ -13,31 +14,15 @@ extension Styxy {
 }
 
 extension Styxy.Lease {
-    /// `--project P` matches a project's name or its root (a path, resolved like the shell would).
-    static func matches(_ lease: StyxyEngine.Lease, project: String) -> Bool {
-        if lease.project == project || lease.key.root == project { return true }
-        if let resolved = FileIO.realPath(project) { return lease.key.root == resolved }
-        return false
-    }
-
-    static func label(_ lease: StyxyEngine.Lease) -> String {
-        lease.key.portName == NamedPort.defaultName ? lease.key.service : "\(lease.key.service).\(lease.key.portName)"
-    }
-
-    struct List: ParsableCommand {
+    struct List: StyxyCommand {
         static let configuration = CommandConfiguration(commandName: "ls", abstract: "List every lease in the ledger.")
 
         @Option(help: "Only leases of this project (its name or root folder).") var project: String?
         @OptionGroup var output: OutputOptions
 
-        func run() throws {
-            let context = try EngineContext()
-            try context.home.prepare(create: false)
-            var all = try context.ledger.read().leases
-            if let project { all = all.filter { Styxy.Lease.matches($0, project: project) } }
-            // Sorting positions rather than leases spares moving every lease's strings around.
-            let leases = all.indices.sorted { (all[$0].project, all[$0].key) < (all[$1].project, all[$1].key) }.map { all[$0] }
-            let out = Terminal.standardOutput
+        func run(in context: CommandContext) throws {
+            let leases = try context.app.leases(project: project)
+            let out = context.out
             if output.json {
                 out.write(JSONValue.object([("format_version", .int(1)), ("leases", .array(leases.map(\.json)))]).serialized())
                 return
@@ -46,18 +31,18 @@ extension Styxy.Lease {
                 out.line(project == nil ? "no leases" : "no leases for \(project!)")
                 return
             }
-            let now = Timestamp.now()
+            let now = context.environment.clock()
             var table = Table("PROJECT", "SERVICE", "INSTANCE", "PORT", "EXPIRES", "ROOT")
             for lease in leases {
                 let expiry = lease.expiresAt.map { $0 <= now ? "expired" : Timestamp.format($0) } ?? "-"
-                table.add(lease.isShared ? "(shared)" : lease.project, Styxy.Lease.label(lease), lease.key.instance,
+                table.add(lease.isShared ? "(shared)" : lease.project, lease.label, lease.key.instance,
                           String(lease.port), expiry, lease.isShared ? "-" : lease.key.root)
             }
             out.write(table.rendered(on: out))
         }
     }
 
-    struct Release: ParsableCommand {
+    struct Release: StyxyCommand {
         static let configuration = CommandConfiguration(
             abstract: "Release leases: of the manifest's project by default, or of --project.",
             discussion: "With no SERVICE, every lease of the project and instance goes. Shared leases go only with --shared."
@@ -76,41 +61,22 @@ extension Styxy.Lease {
             if shared && services.isEmpty { throw ValidationError("--shared needs the names of the shared services to release") }
         }
 
-        func run() throws {
-            let context = try EngineContext()
-            let wanted = Set(services)
-            let matches: (StyxyEngine.Lease) -> Bool
-            if shared {
-                matches = { $0.isShared && wanted.contains($0.key.service) }
-            } else {
-                let root: String
-                if let project {
-                    let known = try context.ledger.read().leases.first { Styxy.Lease.matches($0, project: project) && !$0.isShared }
-                    root = known?.key.root ?? (FileIO.realPath(project) ?? project)
-                } else {
-                    root = try context.loadManifest(manifestOptions.manifest).root
-                }
-                let instance = self.instance
-                matches = { lease in
-                    lease.key.root == root && (instance == nil || lease.key.instance == instance)
-                        && (wanted.isEmpty || wanted.contains(lease.key.service))
-                }
-            }
-            let released = try context.maintenance().release(where: matches)
-            if !released.isEmpty { RenderCache.sweep(home: context.home, keeping: try context.ledger.read().leases) }
-            let out = Terminal.standardOutput
+        func run(in context: CommandContext) throws {
+            let released = try context.app.release(.init(manifest: manifestOptions.manifest, project: project, instance: instance,
+                                                         shared: shared, services: services))
+            let out = context.out
             if output.json {
                 out.write(JSONValue.object([("format_version", .int(1)), ("released", .array(released.map(\.json)))]).serialized())
                 return
             }
             if released.isEmpty { out.line("nothing to release") }
             for lease in released {
-                out.line("released \(Styxy.Lease.label(lease)) [\(lease.key.instance)] port \(lease.port)")
+                out.line("released \(lease.label) [\(lease.key.instance)] port \(lease.port)")
             }
         }
     }
 
-    struct Prune: ParsableCommand {
+    struct Prune: StyxyCommand {
         static let configuration = CommandConfiguration(
             abstract: "Remove expired leases and leases whose project folder or manifest is gone."
         )
@@ -118,11 +84,9 @@ extension Styxy.Lease {
         @Flag(help: "List what would be removed; remove nothing.") var dryRun = false
         @OptionGroup var output: OutputOptions
 
-        func run() throws {
-            let context = try EngineContext()
-            let pruned = try context.maintenance().prune(dryRun: dryRun)
-            if !dryRun { RenderCache.sweep(home: context.home, keeping: try context.ledger.read().leases) }
-            let out = Terminal.standardOutput
+        func run(in context: CommandContext) throws {
+            let pruned = try context.app.prune(dryRun: dryRun)
+            let out = context.out
             if output.json {
                 out.write(JSONValue.object([
                     ("format_version", .int(1)),
@@ -140,7 +104,7 @@ extension Styxy.Lease {
             }
             if pruned.isEmpty { out.line("nothing to prune") }
             for (lease, reason) in pruned {
-                out.line("\(dryRun ? "would prune" : "pruned") \(lease.project)/\(Styxy.Lease.label(lease)) [\(lease.key.instance)] port \(lease.port): \(reason.rawValue)")
+                out.line("\(dryRun ? "would prune" : "pruned") \(lease.project)/\(lease.label) [\(lease.key.instance)] port \(lease.port): \(reason.rawValue)")
             }
         }
     }

@@ -1,9 +1,10 @@
 import ArgumentParser
 import StyxyCore
+import StyxyKit
 import StyxyEngine
 
 extension Styxy {
-    struct Matrix: ParsableCommand {
+    struct Matrix: StyxyCommand {
         static let configuration = CommandConfiguration(
             abstract: "Lease N disjoint instances of the project at once and print a CI matrix.",
             discussion: """
@@ -26,17 +27,10 @@ extension Styxy {
             guard InstanceOptions.isValid("\(prefix)-\(instances)") else { throw ValidationError("invalid --prefix '\(prefix)'") }
         }
 
-        func run() throws {
-            let context = try EngineContext()
-            let manifest = try context.loadManifest(manifestOptions.manifest)
-            let ttl = TTLOptions.choice(ttlOptions.ttl) ?? .keep
-            var rows: [(instance: String, variables: [(name: String, value: String)])] = []
-            for number in 1...instances {
-                let name = "\(prefix)-\(number)"
-                let report = try ResolveFlow(context: context).run(manifest, options: ResolveOptions(instance: name, ttl: ttl), mode: .lease).report
-                rows.append((name, ResolvedPorts(report: report).variables.filter { !ResolvedPorts.identityNames.contains($0.name) }))
-            }
-            let out = Terminal.standardOutput
+        func run(in context: CommandContext) throws {
+            let rows = try context.app.matrix(manifest: manifestOptions.manifest, count: instances, prefix: prefix,
+                                              ttl: TTLOptions.choice(ttlOptions.ttl) ?? .keep)
+            let out = context.out
             if output.json {
                 out.write(JSONValue.object([("include", .array(rows.map { row in
                     .object([("instance", .string(row.instance))] + row.variables.map { ($0.name, JSONValue.int(Int($0.value) ?? 0)) })

@@ -1,10 +1,11 @@
 import ArgumentParser
 import StyxyCore
 import StyxyEngine
+import StyxyKit
 import StyxyManifest
 
 extension Styxy {
-    struct Resolve: ParsableCommand {
+    struct Resolve: StyxyCommand {
         static let configuration = CommandConfiguration(
             abstract: "Lease a port for every service of the manifest and write its outputs.",
             discussion: """
@@ -34,8 +35,8 @@ extension Styxy {
             if let problem = settings.problem { throw ValidationError(problem) }
         }
 
-        func run() throws {
-            try settings.execute()
+        func run(in context: CommandContext) throws {
+            try settings.execute(in: context)
         }
 
         /// Everything `resolve` was asked, from ArgumentParser or from `QuickArguments`.
@@ -71,18 +72,15 @@ extension Styxy {
                 return nil
             }
 
-            func execute() throws {
-                let context = try EngineContext()
-                let manifest = try context.loadManifest(common.manifest)
-                let options = ResolveOptions(instance: common.instance, ttl: common.ttlChoice, reassign: reassign)
-                let mode: ResolveFlow.Mode = check ? .check : (dryRun ? .dryRun : .write)
-                let outcome = try ResolveFlow(context: context).run(manifest, options: options, mode: mode, adopt: adopt)
-                Resolve.print(outcome, json: json, mode: mode)
-                let stale = outcome.outputs.filter(\.isStale)
+            var mode: ResolveMode { check ? .check : (dryRun ? .dryRun : .write) }
+
+            func execute(in context: CommandContext) throws {
+                let outcome = try context.app.resolve(common.request, mode: mode, reassign: reassign, adopt: adopt)
+                Resolve.print(outcome, json: json, context: context)
+                let stale = outcome.staleOutputs
                 if check && !stale.isEmpty {
-                    let err = Terminal.standardError
                     for item in stale {
-                        err.line("\(item.relativePath): stale (would be \(item.status == .created ? "created" : "updated")); run `styxy resolve`")
+                        context.err.line("\(item.relativePath): stale (would be \(item.status == .created ? "created" : "updated")); run `styxy resolve`")
                     }
                     throw ExitCode(ExitStatus.conflict.rawValue)
                 }
@@ -90,10 +88,11 @@ extension Styxy {
             }
         }
 
-        static func print(_ outcome: ResolveFlow.Outcome, json: Bool, mode: ResolveFlow.Mode) {
+        static func print(_ outcome: ResolveOutcome, json: Bool, context: CommandContext) {
             let report = outcome.report
-            let dryRun = mode == .dryRun || mode == .check
-            let out = Terminal.standardOutput
+            let mode = outcome.mode
+            let dryRun = mode.changesNothing
+            let out = context.out
             if json {
                 out.write(JSONValue.object([
                     ("format_version", .int(1)),
@@ -130,7 +129,7 @@ extension Styxy {
                 if mode == .dryRun, let diff = item.diff { out.write(diff.hasSuffix("\n") ? diff : diff + "\n") }
             }
             if mode == .dryRun { out.line(Self.dryRunSummary(report)) }
-            let err = Terminal.standardError
+            let err = context.err
             for finding in report.findings {
                 let word = finding.severity == .conflict ? err.styled("conflict:", .bold, .yellow) : err.styled("note:", .bold, .cyan)
                 err.line("\(word) \(finding.message)")

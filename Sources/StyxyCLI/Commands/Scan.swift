@@ -1,10 +1,11 @@
 import ArgumentParser
 import StyxyCore
+import StyxyKit
 import StyxyEngine
 import StyxyProbe
 
 extension Styxy {
-    struct Scan: ParsableCommand {
+    struct Scan: StyxyCommand {
         static let configuration = CommandConfiguration(
             abstract: "List listening TCP ports with their processes and leases."
         )
@@ -24,41 +25,28 @@ extension Styxy {
             return low...high
         }
 
-        func run() throws {
-            let context = try EngineContext()
-            var filter: ClosedRange<Int>? = range.flatMap(Self.parseRange)
-            if let type {
-                guard let known = context.catalog.types[type] else {
-                    throw StyxyError(.usage, "unknown service type '\(type)'", hint: "`styxy types` lists them")
-                }
-                filter = known.range
-            }
-            try context.home.prepare(create: false)
-            let held = try context.ledger.read().heldPorts(at: Timestamp.now())
-            let snapshot = try context.probe.snapshot(protocols: [.tcp])
-            let ports = snapshot.listeningPorts.map(Int.init).filter { filter?.contains($0) ?? true }.sorted()
-            let holders = PortInspector(probe: context.probe, snapshot: snapshot).holders(of: ports)
-            let out = Terminal.standardOutput
+        func run(in context: CommandContext) throws {
+            let ports = try context.app.scan(type: type, range: range.flatMap(Self.parseRange))
+            let out = context.out
             if output.json {
                 out.write(JSONValue.object([
                     ("format_version", .int(1)),
-                    ("ports", .array(ports.map { port in
+                    ("ports", .array(ports.map { item in
                         .object([
-                            ("port", .int(port)),
-                            ("addresses", .array(snapshot.listeners(on: UInt16(port)).map { .string($0.localAddress) })),
-                            ("holders", .array((holders[port] ?? []).map(ReportJSON.holder))),
-                            ("lease", held[port]?.json ?? .null),
+                            ("port", .int(item.port)),
+                            ("addresses", .array(item.addresses.map(JSONValue.string))),
+                            ("holders", .array(item.holders.map(ReportJSON.holder))),
+                            ("lease", item.lease?.json ?? .null),
                         ])
                     })),
                 ]).serialized())
                 return
             }
             var table = Table("PORT", "ADDRESS", "PID", "COMMAND", "LEASE")
-            for port in ports {
-                let addresses = Set(snapshot.listeners(on: UInt16(port)).map(\.localAddress)).sorted().joined(separator: ",")
-                let holder = holders[port]?.first
-                table.add(String(port), addresses, holder.map { String($0.pid) } ?? "?", holder?.command ?? "(not visible)",
-                          held[port].map(Check.leaseText) ?? "-")
+            for item in ports {
+                let holder = item.holders.first
+                table.add(String(item.port), Set(item.addresses).sorted().joined(separator: ","), holder.map { String($0.pid) } ?? "?",
+                          holder?.command ?? "(not visible)", item.lease.map(Check.leaseText) ?? "-")
             }
             out.write(table.rendered(on: out))
         }

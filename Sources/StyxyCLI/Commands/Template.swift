@@ -13,13 +13,13 @@ extension Styxy {
 }
 
 extension Styxy.Template {
-    struct List: ParsableCommand {
+    struct List: StyxyCommand {
         static let configuration = CommandConfiguration(commandName: "ls", abstract: "List the built-in templates.")
 
         @OptionGroup var output: OutputOptions
 
-        func run() throws {
-            let out = Terminal.standardOutput
+        func run(in context: CommandContext) throws {
+            let out = context.out
             if output.json {
                 out.write(JSONValue.object([
                     ("format_version", .int(1)),
@@ -32,19 +32,19 @@ extension Styxy.Template {
         }
     }
 
-    struct Show: ParsableCommand {
+    struct Show: StyxyCommand {
         static let configuration = CommandConfiguration(abstract: "Print a built-in template's source.")
 
         @Argument(help: "A built-in template name (see `styxy template ls`).",
                   completion: .list(TemplateStore.builtinNames))
         var name: String
 
-        func run() throws {
+        func run(in context: CommandContext) throws {
             guard let source = TemplateStore.source(of: name) else {
                 throw StyxyError(.usage, "no built-in template named '\(name)'",
                                  hint: "built-in templates: \(TemplateStore.builtinNames.joined(separator: ", "))")
             }
-            Terminal.standardOutput.write(source)
+            context.out.write(source)
         }
     }
 }

@@ -1,18 +1,19 @@
 import ArgumentParser
 import StyxyCore
+import StyxyKit
 import StyxyManifest
 
 extension Styxy {
-    struct Types: ParsableCommand {
+    struct Types: StyxyCommand {
         static let configuration = CommandConfiguration(
             abstract: "List the service types in force: the built-in catalog plus your configuration."
         )
 
         @OptionGroup var output: OutputOptions
 
-        func run() throws {
-            let catalog = try CommandEnvironment().catalog()
-            let terminal = Terminal.standardOutput
+        func run(in context: CommandContext) throws {
+            let catalog = try context.environment.catalog()
+            let terminal = context.out
             if output.json {
                 terminal.write(Self.json(catalog).serialized())
                 return

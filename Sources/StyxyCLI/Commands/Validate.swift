@@ -1,9 +1,9 @@
 import ArgumentParser
-import StyxyCore
+import StyxyKit
 import StyxyManifest
 
 extension Styxy {
-    struct Validate: ParsableCommand {
+    struct Validate: StyxyCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check a manifest and print every problem; writes nothing.",
             discussion: "Exits 0 when the manifest is valid and 65 when it is not."
@@ -11,15 +11,10 @@ extension Styxy {
 
         @OptionGroup var manifestOptions: ManifestOptions
 
-        func run() throws {
-            let path = manifestOptions.manifest
-            let environment = CommandEnvironment()
-            let catalog = try environment.catalog()
-            let manifest = try ManifestLoader(catalog: catalog, builtinTemplates: CommandEnvironment.builtinTemplateNames).load(path: path)
-            try OutputPlan.check(manifest, allowedFolders: OutputPlan.templateFolders(for: manifest, catalog: catalog,
-                                                                                        environment: environment.variables))
+        func run(in context: CommandContext) throws {
+            let (path, manifest) = try context.app.validate(manifest: manifestOptions.manifest)
             let ports = manifest.services.reduce(0) { $0 + $1.ports.count }
-            Terminal.standardOutput.line(
+            context.out.line(
                 "\(path): valid: project '\(manifest.project)', \(manifest.services.count) service(s), \(ports) port(s), \(manifest.outputs.count) output(s)"
             )
         }

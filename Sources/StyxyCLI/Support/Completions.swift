@@ -1,6 +1,7 @@
 import ArgumentParser
 import StyxyCore
 import StyxyEngine
+import StyxyKit
 import StyxyManifest
 
 /// Values the shell completion scripts ask for while the user types: the services of the manifest
@@ -17,20 +18,24 @@ enum Completions {
         return nil
     }
 
-    static func services(manifest path: String, environment: CommandEnvironment) -> [String] {
-        guard let manifest = try? environment.manifestLoader().load(path: path) else { return [] }
-        return manifest.services.map(\.name).sorted()
+    static func manifest(_ words: [String], environment: StyxyEnvironment) -> Manifest? {
+        let path = StyxyApp(environment).locateManifest(manifestWord(words))
+        return try? environment.manifestLoader().load(path: path, relativeTo: environment.workingDirectory)
     }
 
-    static func instances(manifest path: String, environment: CommandEnvironment) -> [String] {
-        guard let manifest = try? environment.manifestLoader().load(path: path),
+    static func services(_ words: [String], environment: StyxyEnvironment) -> [String] {
+        manifest(words, environment: environment)?.services.map(\.name).sorted() ?? []
+    }
+
+    static func instances(_ words: [String], environment: StyxyEnvironment) -> [String] {
+        guard let manifest = manifest(words, environment: environment),
               let home = try? StateHome.locate(environment: environment.variables),
               let state = try? Ledger(home: home).read(focus: manifest.root)
         else { return [] }
         return Set(state.leases.filter { !$0.isShared && $0.key.root == manifest.root }.map(\.key.instance)).sorted()
     }
 
-    static func types(environment: CommandEnvironment) -> [String] {
+    static func types(environment: StyxyEnvironment) -> [String] {
         ((try? environment.catalog())?.sortedTypes.map(\.name)) ?? []
     }
 
@@ -38,14 +43,14 @@ enum Completions {
     // the part of it before the cursor.
 
     static let serviceNames = CompletionKind.custom { words, _, prefix in
-        services(manifest: ManifestOptions.locate(manifestWord(words)), environment: CommandEnvironment()).filter { $0.hasPrefix(prefix) }
+        services(words, environment: .process()).filter { $0.hasPrefix(prefix) }
     }
 
     static let instanceNames = CompletionKind.custom { words, _, prefix in
-        instances(manifest: ManifestOptions.locate(manifestWord(words)), environment: CommandEnvironment()).filter { $0.hasPrefix(prefix) }
+        instances(words, environment: .process()).filter { $0.hasPrefix(prefix) }
     }
 
     static let typeNames = CompletionKind.custom { _, _, prefix in
-        types(environment: CommandEnvironment()).filter { $0.hasPrefix(prefix) }
+        types(environment: .process()).filter { $0.hasPrefix(prefix) }
     }
 }

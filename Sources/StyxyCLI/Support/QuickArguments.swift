@@ -1,4 +1,5 @@
 import StyxyEngine
+import StyxyKit
 
 /// A strict little parser for the options of the commands that run inside every `npm run dev`.
 ///
@@ -55,18 +56,19 @@ struct QuickArguments {
 
 /// The options `resolve`, `run` and `env` share, however they were parsed.
 struct CommonSettings {
-    var manifest: String
+    /// As given with `-m`; nil looks for the nearest `styxy.yaml`.
+    var manifest: String?
     var instance: String
     var ttl: String?
 
-    init(manifest: String, instance: String, ttl: String?) {
+    init(manifest: String?, instance: String, ttl: String?) {
         self.manifest = manifest
         self.instance = instance
         self.ttl = ttl
     }
 
     init(_ quick: QuickArguments) {
-        self.init(manifest: ManifestOptions.locate(quick.values["manifest"]),
+        self.init(manifest: quick.values["manifest"],
                   instance: quick.values["instance"] ?? InstanceOptions.defaultInstance, ttl: quick.values["ttl"])
     }
 
@@ -78,4 +80,7 @@ struct CommonSettings {
     }
 
     var ttlChoice: ResolveOptions.TTL { TTLOptions.choice(ttl) ?? .keep }
+
+    /// What the use cases take.
+    var request: LeaseRequest { LeaseRequest(manifest: manifest, instance: instance, ttl: ttlChoice) }
 }

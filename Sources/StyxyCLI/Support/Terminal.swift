@@ -2,29 +2,62 @@ import StyxyCore
 
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
-/// One of the two output streams, with colour only on a terminal and never with NO_COLOR.
-struct Terminal: Sendable {
-    let descriptor: Int32
-    let colour: Bool
+/// Text a test collects instead of a file descriptor.
+package final class TextBuffer: @unchecked Sendable {
+    private let lock = Lock()
+    private var bytes: [UInt8] = []
 
-    static let standardOutput = Terminal(descriptor: 1)
-    static let standardError = Terminal(descriptor: 2)
+    package init() {}
 
-    init(descriptor: Int32) {
-        self.descriptor = descriptor
-        let noColour = FileIO.environment("NO_COLOR").map { !$0.isEmpty } ?? false
-        let dumb = FileIO.environment("TERM") == "dumb"
-        colour = isatty(descriptor) == 1 && !noColour && !dumb
+    package var text: String { lock.withLock { String(decoding: bytes, as: UTF8.self) } }
+
+    func append(_ text: String) { lock.withLock { bytes += Array(text.utf8) } }
+}
+
+/// One output stream: a file descriptor, or a buffer in tests. Colour only on a terminal, and
+/// never with NO_COLOR or TERM=dumb.
+package struct Terminal: Sendable {
+    enum Sink: Sendable {
+        case descriptor(Int32)
+        case buffer(TextBuffer)
     }
 
-    func write(_ text: String) {
+    let sink: Sink
+    package let colour: Bool
+
+    /// Standard output (1) or standard error (2) of this process.
+    package init(descriptor: Int32, allowColour: Bool) {
+        sink = .descriptor(descriptor)
+        colour = allowColour && isatty(descriptor) == 1
+    }
+
+    package init(buffer: TextBuffer) {
+        sink = .buffer(buffer)
+        colour = false
+    }
+
+    package func write(_ text: String) {
+        switch sink {
+        case .buffer(let buffer): buffer.append(text)
+        case .descriptor(let descriptor): Self.write(text, to: descriptor)
+        }
+    }
+
+    private static func write(_ text: String, to descriptor: Int32) {
         var text = text
         text.withUTF8 { buffer in
+            guard let base = buffer.baseAddress else { return }
             var offset = 0
             while offset < buffer.count {
-                let n = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                #if canImport(Glibc)
+                let n = Glibc.write(descriptor, base + offset, buffer.count - offset)
+                #else
+                let n = Darwin.write(descriptor, base + offset, buffer.count - offset)
+                #endif
                 if n <= 0 {
                     if n < 0 && errno == EINTR { continue }
                     return
@@ -34,7 +67,7 @@ struct Terminal: Sendable {
         }
     }
 
-    func line(_ text: String = "") { write(text + "\n") }
+    package func line(_ text: String = "") { write(text + "\n") }
 
     enum Style: String {
         case bold = "1", red = "31", yellow = "33", green = "32", dim = "2", cyan = "36"

@@ -111,7 +111,7 @@ struct RenderCache {
     /// not grow by one file per CI job (`--instance job-$RUN_ID`) forever. Run after `lease
     /// release` and `lease prune`. A concurrent resolve that loses its fresh entry this way only
     /// renders once more; temp files are left to `removeOrphans`.
-    static func sweep(home: StateHome, keeping leases: [Lease]) {
+    package static func sweep(home: StateHome, keeping leases: [Lease]) {
         let folder = FileIO.join(home.path, "renders")
         let kept = Set(leases.map { RenderCache(home: home, root: $0.key.root, instance: $0.key.instance).path })
         for name in FileIO.list(folder) where !name.hasPrefix(".") && name.hasSuffix(".json") {

@@ -4,13 +4,17 @@ import StyxyManifest
 
 /// The variables a resolved project hands to its processes: every port under each of its names,
 /// plus the identity that lets Styxy recognise those processes later.
-struct ResolvedPorts {
-    static let identityNames = ["STYXY_PROJECT", "STYXY_PROJECT_ROOT", "STYXY_INSTANCE"]
+package struct ResolvedPorts: Sendable {
+    package static let identityNames = ["STYXY_PROJECT", "STYXY_PROJECT_ROOT", "STYXY_INSTANCE"]
 
-    let report: ResolveReport
+    package let report: ResolveReport
+
+    package init(report: ResolveReport) {
+        self.report = report
+    }
 
     /// Sorted by name, so every format prints them in one stable order.
-    var variables: [(name: String, value: String)] {
+    package var variables: [(name: String, value: String)] {
         var pairs: [(String, String)] = [
             ("STYXY_PROJECT", report.project),
             ("STYXY_PROJECT_ROOT", report.root),
@@ -23,7 +27,7 @@ struct ResolvedPorts {
     }
 
     /// Assignments whose port someone other than this project holds: what `run` refuses to start beside.
-    var foreignHeld: [Assignment] {
+    package var foreignHeld: [Assignment] {
         report.assignments.filter { item in
             guard let occupant = item.occupant, !item.shared else { return false }
             return occupant.holderClass != .thisProject
@@ -33,5 +37,5 @@ struct ResolvedPorts {
 
 extension Assignment {
     /// `web`, or `emulators.ui` for a named port: how messages name the port.
-    var label: String { portName == "default" ? service : "\(service).\(portName)" }
+    package var label: String { portName == "default" ? service : "\(service).\(portName)" }
 }

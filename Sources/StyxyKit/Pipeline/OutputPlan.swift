@@ -5,16 +5,16 @@ import StyxyRender
 
 /// Turns a manifest and its ports into rendered outputs. Everything is rendered before anything is
 /// written, so a broken template or command leaves every file as it was.
-struct OutputPlan {
+package enum OutputPlan {
     /// Where an instance's outputs go. The default instance writes the paths the manifest names;
     /// another instance writes under `.styxy/instances/<name>/`, so two instances never write one
     /// file with different ports.
-    static func path(of output: Output, instance: String) -> String {
+    package static func path(of output: Output, instance: String) -> String {
         instance == Lease.defaultInstance ? output.path : ".styxy/instances/\(instance)/\(output.path)"
     }
 
     /// A template's text, read but not compiled.
-    struct Source {
+    package struct Source: Sendable {
         var output: Output
         var reference: String
         var displayName: String
@@ -24,12 +24,13 @@ struct OutputPlan {
 
     /// Where a manifest may name template files: its project, the user's configuration folder,
     /// and the folders the configuration allows (DESIGN §9).
-    static func templateFolders(for manifest: Manifest, catalog: Catalog, environment: [String: String]) -> [String] {
+    package static func templateFolders(for manifest: Manifest, catalog: Catalog, environment: [String: String]) -> [String] {
         let configuration = UserConfiguration.path(environment: environment).map { FileIO.directory(of: FileIO.absolute($0.path)) }
         return [manifest.root] + (configuration.map { [$0] } ?? []) + catalog.templateFolders
     }
 
-    static func sources(for manifest: Manifest, allowedFolders: [String]? = nil) throws(StyxyError) -> [Source] {
+    package static func sources(for manifest: Manifest, allowedFolders: [String]? = nil,
+                                workingDirectory: String? = nil) throws(StyxyError) -> [Source] {
         let folder = FileIO.directory(of: manifest.path)
         var found: [Source] = []
         var problems: [Diagnostic] = []
@@ -41,7 +42,8 @@ struct OutputPlan {
             }
             do {
                 let source = try TemplateStore.source(reference: reference, relativeTo: folder,
-                                                     allowedFolders: allowedFolders ?? [manifest.root])
+                                                     allowedFolders: allowedFolders ?? [manifest.root],
+                                                     workingDirectory: workingDirectory)
                 found.append(Source(output: output, reference: reference, displayName: source.displayName,
                                     text: source.source, isBuiltin: source.isBuiltin))
             } catch {
@@ -53,7 +55,7 @@ struct OutputPlan {
     }
 
     /// Compiles and checks every template, reporting the problems of all of them together.
-    static func compile(_ sources: [Source]) throws(StyxyError) -> [(output: Output, template: OutputTemplate)] {
+    package static func compile(_ sources: [Source]) throws(StyxyError) -> [(output: Output, template: OutputTemplate)] {
         var compiled: [(Output, OutputTemplate)] = []
         var problems: [Diagnostic] = []
         for source in sources {
@@ -69,7 +71,7 @@ struct OutputPlan {
     }
 
     /// The render context: services sorted by name, each port as leased, commands as written.
-    static func context(for manifest: Manifest, instance: String, port: (Service, NamedPort) -> Int) -> RenderContext {
+    package static func context(for manifest: Manifest, instance: String, port: (Service, NamedPort) -> Int) -> RenderContext {
         let services = manifest.services.map { service in
             ServiceContext(
                 name: service.name, type: service.type ?? "",
@@ -88,18 +90,18 @@ struct OutputPlan {
 
     /// Commands are Mustache templates themselves; expanding them is part of rendering, so a
     /// cached render skips it.
-    static func expandingCommands(_ context: RenderContext, of manifest: Manifest) throws(StyxyError) -> RenderContext {
+    package static func expandingCommands(_ context: RenderContext, of manifest: Manifest) throws(StyxyError) -> RenderContext {
         let locations = Dictionary(manifest.services.map { ($0.name, $0.location) }, uniquingKeysWith: { a, _ in a })
         return try context.expandingCommands(locations: locations)
     }
 
-    static func context(for manifest: Manifest, report: ResolveReport) -> RenderContext {
+    package static func context(for manifest: Manifest, report: ResolveReport) -> RenderContext {
         var ports: [String: Int] = [:]
         for item in report.assignments { ports["\(item.service)/\(item.portName)"] = item.port }
         return context(for: manifest, instance: report.instance) { service, named in ports["\(service.name)/\(named.name)"] ?? 0 }
     }
 
-    static func render(_ templates: [(output: Output, template: OutputTemplate)], context: RenderContext) throws(StyxyError) -> [PlannedOutput] {
+    package static func render(_ templates: [(output: Output, template: OutputTemplate)], context: RenderContext) throws(StyxyError) -> [PlannedOutput] {
         let prepared = PreparedContext(context)
         var planned: [PlannedOutput] = []
         for (output, template) in templates {
@@ -112,7 +114,7 @@ struct OutputPlan {
 
     /// Checks, before anything is leased, that no template's output could pass the render limits:
     /// every port stands in as 65535, the widest a port prints, so the bound only grows with it.
-    static func checkLimits(_ templates: [(output: Output, template: OutputTemplate)], manifest: Manifest,
+    package static func checkLimits(_ templates: [(output: Output, template: OutputTemplate)], manifest: Manifest,
                             instance: String) throws(StyxyError) {
         let prepared = PreparedContext(try expandingCommands(context(for: manifest, instance: instance) { _, _ in 65535 }, of: manifest))
         var problems: [Diagnostic] = []
@@ -122,12 +124,12 @@ struct OutputPlan {
         if !problems.isEmpty { throw StyxyError(.invalidInput, problems) }
     }
 
-    /// Checks templates and commands without leasing: ports stand in as their preference or the
-    /// first port of their range. For `validate`.
-    static func check(_ manifest: Manifest, allowedFolders: [String]) throws(StyxyError) {
-        let context = context(for: manifest, instance: Lease.defaultInstance) { service, named in
-            named.preferred ?? service.range.lowerBound
-        }
-        _ = try render(try compile(try sources(for: manifest, allowedFolders: allowedFolders)), context: try expandingCommands(context, of: manifest))
+    /// Renders every output with ports chosen by `port` instead of leased ones, writing nothing:
+    /// `validate` checks a manifest this way, and the example goldens are made this way.
+    package static func renderStandIns(_ manifest: Manifest, allowedFolders: [String], workingDirectory: String? = nil,
+                                       port: (Service, NamedPort) -> Int) throws(StyxyError) -> [PlannedOutput] {
+        let context = context(for: manifest, instance: Lease.defaultInstance, port: port)
+        let sources = try sources(for: manifest, allowedFolders: allowedFolders, workingDirectory: workingDirectory)
+        return try render(try compile(sources), context: try expandingCommands(context, of: manifest))
     }
 }

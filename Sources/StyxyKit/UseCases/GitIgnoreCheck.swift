@@ -10,8 +10,8 @@ import StyxyCore
 /// `.gitignore` rules (nested files, negations, global excludes) are git's to interpret. Used by
 /// `init` only, never on the resolve path. Nil when git is missing or the folder is not in a
 /// work tree: then there is nothing to say.
-enum GitIgnoreCheck {
-    static func unignored(_ paths: [String], in folder: String) -> [String]? {
+package enum GitIgnoreCheck {
+    package static func unignored(_ paths: [String], in folder: String) -> [String]? {
         guard !paths.isEmpty else { return [] }
         // core.fsmonitor names a program git would start; a project folder must not choose one for init.
         guard let (status, output) = run(["git", "-c", "core.fsmonitor=false", "-C", folder, "check-ignore", "--"] + paths) else { return nil }

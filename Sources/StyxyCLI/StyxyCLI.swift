@@ -1,1 +1,0 @@
-// StyxyCLI: see DESIGN.md; filled in by its own change.

@@ -1,0 +1,121 @@
+import StyxyCore
+import StyxyEngine
+import StyxyManifest
+import StyxyProbe
+
+/// `doctor`: the state folder, the ledger, the lock, the catalog and the leases against reality.
+package struct DoctorReport: Sendable {
+    package enum Verdict: Sendable, Equatable { case ok, problem, note }
+
+    package struct Check: Sendable, Equatable {
+        package var verdict: Verdict
+        package var text: String
+    }
+
+    package var checks: [Check] = []
+
+    /// True when any check found a problem: `doctor` then exits 1.
+    package var hasProblems: Bool { checks.contains { $0.verdict == .problem } }
+
+    mutating func ok(_ text: String) { checks.append(Check(verdict: .ok, text: text)) }
+    mutating func problem(_ text: String) { checks.append(Check(verdict: .problem, text: text)) }
+    mutating func note(_ text: String) { checks.append(Check(verdict: .note, text: text)) }
+}
+
+extension StyxyApp {
+    /// Runs every check it can; a state folder that cannot be used ends the report early. With
+    /// `repair`, a damaged ledger is kept aside and replaced by its backup or an explicit empty one.
+    package func doctor(repair: Bool) throws(StyxyError) -> DoctorReport {
+        var report = DoctorReport()
+        let catalog: Catalog
+        do {
+            catalog = try environment.catalog()
+            report.ok("catalog: \(catalog.types.count) types\(catalog.configPath.map { " (with \($0))" } ?? " (built-in only)")")
+        } catch {
+            for line in error.diagnostics { report.problem("configuration: \(line.rendered)") }
+            catalog = Catalog.builtin()
+        }
+        let home = try StateHome.locate(environment: environment.variables)
+        do {
+            try home.prepare(create: false)
+            report.ok("state folder: \(home.path)")
+        } catch {
+            report.problem(error.description)
+            return report
+        }
+        let ledger = Ledger(home: home)
+        let timeout = try Workspace.lockTimeout(environment.variables, catalog: catalog)
+        if repair { try Self.repair(ledger, home: home, timeout: timeout, now: environment.clock(), into: &report) }
+        var state = LedgerState()
+        do {
+            state = try ledger.read()
+            report.ok("ledger: \(state.leases.count) lease(s), generation \(state.generation)")
+        } catch {
+            report.problem(error.description)
+        }
+        do {
+            if try ledger.readBackup() != nil { report.ok("backup: readable") }
+        } catch {
+            report.problem("backup: \(error.description)")
+        }
+        Self.checkLock(home, into: &report)
+        checkLeases(state.leases, catalog: catalog, into: &report)
+        return report
+    }
+
+    private static func repair(_ ledger: Ledger, home: StateHome, timeout: Double, now: Int64,
+                               into report: inout DoctorReport) throws(StyxyError) {
+        switch try ledger.repair(timeout: timeout, now: now) {
+        case .healthy: report.ok("ledger: readable; nothing to repair")
+        case .restoredBackup(let aside):
+            report.note("ledger: restored the backup" + (aside.map { "; the damaged file is kept at \($0)" } ?? " in place of the missing ledger"))
+        case .startedEmpty(let aside, let backupProblem, let backupAside):
+            if let backupProblem { report.problem("backup: unusable, kept at \(backupAside ?? home.backupPath): \(backupProblem)") }
+            report.note("ledger: no usable backup; wrote an empty ledger" + (aside.map { "; the damaged file is kept at \($0)" } ?? ""))
+        }
+    }
+
+    private static func checkLock(_ home: StateHome, into report: inout DoctorReport) {
+        if !FileIO.isDirectory(home.path) {
+            report.note("state folder: not created yet; the first resolve creates it")
+        } else if !FileIO.exists(home.lockPath) {
+            report.ok("lock: free (no lock file yet)")
+        } else {
+            do {
+                let lock = try LedgerLock.acquire(path: home.lockPath, timeout: 0.2)
+                lock.release()
+                report.ok("lock: free")
+            } catch {
+                report.note("lock: busy: \(error.description)")
+            }
+        }
+    }
+
+    private func checkLeases(_ leases: [Lease], catalog: Catalog, into report: inout DoctorReport) {
+        let now = environment.clock()
+        var ports: [Int: [Lease]] = [:]
+        for lease in leases { ports[lease.port, default: []].append(lease) }
+        for (port, holders) in ports.sorted(by: { $0.key < $1.key }) where holders.count > 1 {
+            report.problem("port \(port) is leased \(holders.count) times: " + holders.map { "\($0.project)/\($0.label)" }.joined(separator: ", "))
+        }
+        for lease in leases {
+            if let reason = LeaseMaintenance.pruneReason(lease, now: now) {
+                report.note("\(lease.project)/\(lease.label) port \(lease.port): \(reason.rawValue) (`styxy lease prune` removes it)")
+            }
+            if catalog.isReserved(lease.port) { report.problem("\(lease.project)/\(lease.label) holds reserved port \(lease.port)") }
+        }
+        if let snapshot = try? environment.probe.snapshot(protocols: [.tcp]) {
+            let listening = leases.filter { snapshot.isListening(UInt16($0.port)) }
+            report.ok("socket tables: readable; \(listening.count) leased port(s) in use now")
+        } else {
+            report.problem("cannot read the kernel's socket tables (/proc/net/tcp)")
+        }
+    }
+}
+
+extension Lease {
+    /// `web`, or `emulators.ui` for a named port: how messages name the leased port.
+    package var label: String {
+        key.portName == NamedPort.defaultName ? key.service : "\(key.service).\(key.portName)"
+    }
+}
