@@ -184,6 +184,8 @@ final class Sandbox: @unchecked Sendable {
     let userHome: String
     private let counter = NSLock()
     private var serial = 0
+    /// The clock in-process commands read; the wall clock unless a test moves one by hand.
+    let clock = TestClock()
 
     init() throws {
         var template = Array((NSTemporaryDirectory() + "/styxy-cli-XXXXXX").utf8CString)
@@ -271,7 +273,7 @@ final class Sandbox: @unchecked Sendable {
         }
         let context = CommandContext(
             environment: StyxyEnvironment(variables: variables, workingDirectory: directory ?? FileManager.default.currentDirectoryPath,
-                                          probe: LinuxPortProbe(), clock: clock ?? Timestamp.now),
+                                          probe: LinuxPortProbe(), clock: clock ?? self.clock.now),
             out: Terminal(buffer: out), err: Terminal(buffer: err), launch: launch)
         // On a thread of its own with a main thread's stack: test-pool threads have small stacks,
         // and hostile templates are rendered close to the depth the binary allows.
@@ -334,6 +336,16 @@ final class Sandbox: @unchecked Sendable {
 
 func pythonString(_ text: String) -> String {
     "'" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'"
+}
+
+/// A clock a test moves by hand: it reads the wall clock plus whatever the test added, so TTLs
+/// lapse without sleeping.
+final class TestClock: Sendable {
+    private let offset = Mutex<Int64>(0)
+
+    func advance(seconds: Int64) { offset.withLock { $0 += seconds } }
+
+    @Sendable func now() -> Int64 { Timestamp.now() + offset.withLock { $0 } }
 }
 
 /// `{"a": 1}` style lookups on lease dictionaries.

@@ -15,15 +15,13 @@ struct PruneAndExitStatusTests {
     @Test func anExpiredLeaseIsListedByADryRunAndRemovedByPrune() throws {
         let s = try Sandbox()
         let block = try PortBlocks.reserve(10)
-        // Expiry is kept in whole seconds, so a 1 s TTL can lapse before the next command starts;
-        // 3 s leaves room for a loaded machine.
-        _ = try s.resolve(try s.project("ci", Self.web(block)), ["--ttl", "3s"])
+        _ = try s.resolve(try s.project("ci", Self.web(block)), ["--ttl", "1h"])
         _ = try s.resolve(try s.project("keep", Self.web(block)))
         let expiring = try #require(try s.leases().first { $0.root.hasSuffix("/ci") })
         let expiry = try #require(expiring["expires_at"] as? String)
         #expect(expiry.range(of: #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$"#, options: .regularExpression) != nil, "\(expiry)")
         #expect(try s.leases().first { $0.root.hasSuffix("/keep") }?["expires_at"] is NSNull)
-        usleep(4_200_000)
+        s.clock.advance(seconds: 3601)
 
         let bytes = s.ledgerBytes()
         let dry = try s.run(["lease", "prune", "--dry-run", "--json"])
@@ -43,12 +41,11 @@ struct PruneAndExitStatusTests {
     @Test func anotherProjectsResolveTakesAnExpiredLeasesPort() throws {
         let s = try Sandbox()
         let block = try PortBlocks.reserve(10)
-        // Expiry is kept in whole seconds and the suite runs beside many other processes, so a 1 s
-        // TTL could lapse before "early" starts (CI saw exactly that); 3 s leaves room.
-        let taken = try s.resolve(try s.project("ci", Self.web(block, preferring: block.lowerBound)), ["--ttl", "3s"])
+        let taken = try s.resolve(try s.project("ci", Self.web(block, preferring: block.lowerBound)), ["--ttl", "1h"])
         #expect(taken["web.default"] == block.lowerBound)
+        s.clock.advance(seconds: 3599)
         #expect(try s.resolve(try s.project("early", Self.web(block, preferring: block.lowerBound)))["web.default"] != block.lowerBound)
-        usleep(4_200_000)
+        s.clock.advance(seconds: 2)
         let late = try s.resolve(try s.project("late", Self.web(block, preferring: block.lowerBound)))
         #expect(late["web.default"] == block.lowerBound, "the expired lease no longer holds its port")
         #expect(try s.leases().contains { $0.root.hasSuffix("/ci") } == false, "and it left the ledger")
