@@ -24,7 +24,7 @@ extension Styxy {
         @OptionGroup var manifestOptions: ManifestOptions
         @OptionGroup var instanceOptions: InstanceOptions
         @OptionGroup var ttlOptions: TTLOptions
-        @Option(help: "dotenv, shell, json or github ($GITHUB_ENV).") var format: Format = .dotenv
+        @Option(name: .customLong(Spelling.format), help: "dotenv, shell, json or github ($GITHUB_ENV).") var format: Format = .dotenv
 
         func run(in context: CommandContext) throws {
             try Self.execute(CommonSettings(manifest: manifestOptions.manifest, instance: instanceOptions.instance, ttl: ttlOptions.ttl),
@@ -33,10 +33,10 @@ extension Styxy {
 
         /// `env` without ArgumentParser, for the hot path; nil sends the words to the full parser.
         static func quick(_ words: [String]) -> ((CommandContext) throws -> Void)? {
-            guard let quick = QuickArguments.parse(words, options: QuickArguments.commonOptions.merging(["--format": "format"]) { a, _ in a },
+            guard let quick = QuickArguments.parse(words, options: QuickArguments.commonOptions.merging(["--" + Spelling.format: Spelling.format]) { a, _ in a },
                                                    flags: []) else { return nil }
             let common = CommonSettings(quick)
-            guard common.problem == nil, let format = Format(rawValue: quick.values["format"] ?? Format.dotenv.rawValue) else { return nil }
+            guard common.problem == nil, let format = Format(rawValue: quick.value(Spelling.format) ?? Format.dotenv.rawValue) else { return nil }
             return { try execute(common, format: format, in: $0) }
         }
 

@@ -19,11 +19,11 @@ extension Styxy {
         @OptionGroup var manifestOptions: ManifestOptions
         @OptionGroup var instanceOptions: InstanceOptions
         @OptionGroup var ttlOptions: TTLOptions
-        @Flag(help: "Show what would change, with a diff of each output; write nothing.") var dryRun = false
-        @Flag(help: "Write nothing; exit 1 when an output is stale (for CI and pre-commit hooks).") var check = false
-        @Flag(help: "Move leases whose port another process holds to a free port.") var reassign = false
-        @Flag(help: "Fail (exit 1) when another process holds a leased port.") var strict = false
-        @Flag(help: "Take over output files Styxy did not write, copying each to NAME.styxy-backup first.") var adopt = false
+        @Flag(name: .customLong(Spelling.dryRun), help: "Show what would change, with a diff of each output; write nothing.") var dryRun = false
+        @Flag(name: .customLong(Spelling.check), help: "Write nothing; exit 1 when an output is stale (for CI and pre-commit hooks).") var check = false
+        @Flag(name: .customLong(Spelling.reassign), help: "Move leases whose port another process holds to a free port.") var reassign = false
+        @Flag(name: .customLong(Spelling.strict), help: "Fail (exit 1) when another process holds a leased port.") var strict = false
+        @Flag(name: .customLong(Spelling.adopt), help: "Take over output files Styxy did not write, copying each to NAME.styxy-backup first.") var adopt = false
         @OptionGroup var output: OutputOptions
 
         var settings: Settings {
@@ -49,7 +49,7 @@ extension Styxy {
             var adopt = false
             var json = false
 
-            static let flags: Set<String> = ["--dry-run", "--check", "--reassign", "--strict", "--adopt", "--json"]
+            static let flags = Set([Spelling.dryRun, Spelling.check, Spelling.reassign, Spelling.strict, Spelling.adopt, Spelling.json].map { "--" + $0 })
 
             init(common: CommonSettings, dryRun: Bool, check: Bool, reassign: Bool, strict: Bool, adopt: Bool, json: Bool) {
                 (self.common, self.dryRun, self.check, self.reassign, self.strict, self.json) = (common, dryRun, check, reassign, strict, json)
@@ -58,9 +58,9 @@ extension Styxy {
 
             init?(quick words: [String]) {
                 guard let quick = QuickArguments.parse(words, options: QuickArguments.commonOptions, flags: Self.flags) else { return nil }
-                self.init(common: CommonSettings(quick), dryRun: quick.flags.contains("--dry-run"), check: quick.flags.contains("--check"),
-                          reassign: quick.flags.contains("--reassign"), strict: quick.flags.contains("--strict"),
-                          adopt: quick.flags.contains("--adopt"), json: quick.flags.contains("--json"))
+                self.init(common: CommonSettings(quick), dryRun: quick.has(Spelling.dryRun), check: quick.has(Spelling.check),
+                          reassign: quick.has(Spelling.reassign), strict: quick.has(Spelling.strict),
+                          adopt: quick.has(Spelling.adopt), json: quick.has(Spelling.json))
                 if problem != nil { return nil }
             }
 

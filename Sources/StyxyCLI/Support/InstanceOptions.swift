@@ -7,7 +7,7 @@ import StyxyManifest
 struct InstanceOptions: ParsableArguments {
     static let defaultInstance = Lease.defaultInstance
 
-    @Option(help: "Lease a separate set of ports under this instance name (letters, digits, '.', '_', '-').",
+    @Option(name: .customLong(Spelling.instance), help: "Lease a separate set of ports under this instance name (letters, digits, '.', '_', '-').",
             completion: Completions.instanceNames)
     var instance: String = InstanceOptions.defaultInstance
 
@@ -27,7 +27,7 @@ struct InstanceOptions: ParsableArguments {
 
 /// `--ttl 2h`: leases that expire unless refreshed.
 struct TTLOptions: ParsableArguments {
-    @Option(help: "Let the leases expire this long after the last resolve (e.g. 30m, 2h, 1d; at most \(TTLOptions.longest); meant for CI). Later commands without --ttl keep it; --ttl none makes them permanent.")
+    @Option(name: .customLong(Spelling.ttl), help: "Let the leases expire this long after the last resolve (e.g. 30m, 2h, 1d; at most \(TTLOptions.longest); meant for CI). Later commands without --ttl keep it; --ttl none makes them permanent.")
     var ttl: String?
 
     static let longest = DurationText.describe(Double(Lease.maximumTTL))

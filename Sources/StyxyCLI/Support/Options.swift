@@ -2,7 +2,7 @@ import ArgumentParser
 
 /// `-m FILE`, shared by every command that reads a manifest.
 struct ManifestOptions: ParsableArguments {
-    @Option(name: [.customShort("m"), .customLong("manifest")],
+    @Option(name: [.customShort(Spelling.manifestShort), .customLong(Spelling.manifest)],
             help: "The manifest to read (default: styxy.yaml here, else in the nearest parent folder).",
             completion: .file(extensions: ["yaml", "yml"]))
     var manifest: String?
@@ -10,6 +10,6 @@ struct ManifestOptions: ParsableArguments {
 
 /// `--json`, for commands that report.
 struct OutputOptions: ParsableArguments {
-    @Flag(help: "Print machine-readable JSON (documented in docs/json.md).")
+    @Flag(name: .customLong(Spelling.json), help: "Print machine-readable JSON (documented in docs/json.md).")
     var json = false
 }

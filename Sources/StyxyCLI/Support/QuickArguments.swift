@@ -51,7 +51,32 @@ struct QuickArguments {
         return result
     }
 
-    static let commonOptions = ["-m": "manifest", "--manifest": "manifest", "--instance": "instance", "--ttl": "ttl"]
+    static let commonOptions = [
+        "-" + String(Spelling.manifestShort): Spelling.manifest, "--" + Spelling.manifest: Spelling.manifest,
+        "--" + Spelling.instance: Spelling.instance, "--" + Spelling.ttl: Spelling.ttl,
+    ]
+
+    /// True when the flag spelled `--NAME` was given.
+    func has(_ name: String) -> Bool { flags.contains("--" + name) }
+
+    /// The value of the option spelled `--NAME`.
+    func value(_ name: String) -> String? { values[name] }
+}
+
+/// The option names of the commands that have a quick parser, written once for both parsers:
+/// ArgumentParser declares them with `.customLong(Spelling.x)`, `QuickArguments` reads the same.
+enum Spelling {
+    static let manifest = "manifest"
+    static let manifestShort: Character = "m"
+    static let instance = "instance"
+    static let ttl = "ttl"
+    static let format = "format"
+    static let json = "json"
+    static let dryRun = "dry-run"
+    static let check = "check"
+    static let reassign = "reassign"
+    static let strict = "strict"
+    static let adopt = "adopt"
 }
 
 /// The options `resolve`, `run` and `env` share, however they were parsed.
@@ -68,8 +93,8 @@ struct CommonSettings {
     }
 
     init(_ quick: QuickArguments) {
-        self.init(manifest: quick.values["manifest"],
-                  instance: quick.values["instance"] ?? InstanceOptions.defaultInstance, ttl: quick.values["ttl"])
+        self.init(manifest: quick.value(Spelling.manifest),
+                  instance: quick.value(Spelling.instance) ?? InstanceOptions.defaultInstance, ttl: quick.value(Spelling.ttl))
     }
 
     /// What is wrong with them, in ArgumentParser's words; nil when they are fine.
