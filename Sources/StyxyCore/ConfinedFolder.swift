@@ -95,10 +95,34 @@ public final class ConfinedFolder {
     /// Walks `relative` beneath the folder. With `createFolders`, missing folders on the way are
     /// made (with `folderMode`) as the walk reaches them, by the same rules.
     public func locate(_ relative: String, createFolders: Bool = false, folderMode: mode_t = 0o755) throws(FileIOError) -> Entry {
+        guard case .file(let entry) = try walk(relative, createFolders: createFolders, folderMode: folderMode, toFolder: false) else {
+            throw refusal(relative, "the path names no file")
+        }
+        return entry
+    }
+
+    /// Walks `relative` beneath the folder, by the same rules as `locate`, to a folder that exists
+    /// (a service's working folder); returns its canonical path below the folder, `.` for the
+    /// folder itself. A missing component fails with `ENOENT`, one that is not a folder with
+    /// `ENOTDIR`, and a way out of the folder (or into `.git` or a protected folder) is refused.
+    public func locateFolder(_ relative: String) throws(FileIOError) -> String {
+        guard case .folder(let names) = try walk(relative, createFolders: false, folderMode: 0, toFolder: true) else {
+            throw FileIOError(path: relative, operation: "use as a folder", code: ENOTDIR)
+        }
+        return names.isEmpty ? "." : names.joined(separator: "/")
+    }
+
+    private enum WalkEnd {
+        case file(Entry)
+        /// The canonical names of the folder reached, below the root.
+        case folder([String])
+    }
+
+    private func walk(_ relative: String, createFolders: Bool, folderMode: mode_t, toFolder: Bool) throws(FileIOError) -> WalkEnd {
         if relative.utf8.contains(0) { throw refusal(relative, "the path contains a NUL byte") }
         if relative.hasPrefix("/") { throw refusal(relative, "the path is absolute") }
         var pending = Array(Self.components(of: relative).reversed())
-        if pending.isEmpty { throw refusal(relative, "the path names no file") }
+        if pending.isEmpty && !toFolder { throw refusal(relative, "the path names no file") }
         var rootInfo = stat()
         if fstat(fd, &rootInfo) == 0, let label = protectedFolders[FileIdentity(rootInfo)] {
             throw refusal(relative, "\(path) is \(label)")
@@ -122,9 +146,10 @@ public final class ConfinedFolder {
             var info = stat()
             if fstatat(walk.top, part, &info, AT_SYMLINK_NOFOLLOW) != 0 {
                 guard errno == ENOENT else { throw FileIOError(path: walk.path(root: path, adding: part), operation: "inspect", code: errno) }
-                if isLast { return walk.finish(name: part, info: nil, root: path) }
+                if toFolder { throw FileIOError(path: walk.path(root: path, adding: part), operation: "find the folder", code: ENOENT) }
+                if isLast { return .file(walk.finish(name: part, info: nil, root: path)) }
                 guard createFolders else {
-                    return try missingTail(first: part, rest: pending.reversed(), walk: &walk, relative: relative)
+                    return .file(try missingTail(first: part, rest: pending.reversed(), walk: &walk, relative: relative))
                 }
                 if mkdirat(walk.top, part, folderMode) != 0 && errno != EEXIST {
                     throw FileIOError(path: walk.path(root: path, adding: part), operation: "create the folder", code: errno)
@@ -150,7 +175,7 @@ public final class ConfinedFolder {
                     pending.append(contentsOf: Self.components(of: target).reversed())
                 }
             case S_IFDIR:
-                if isLast { throw refusal(relative, "\(walk.path(root: path, adding: part)) is a folder, not a file") }
+                if isLast && !toFolder { throw refusal(relative, "\(walk.path(root: path, adding: part)) is a folder, not a file") }
                 let next = openat(walk.top, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
                 if next < 0 {
                     // Changed between the look and the open (swapped for a link, say): look again.
@@ -166,17 +191,20 @@ public final class ConfinedFolder {
                 if fstat(next, &folderInfo) == 0, let label = protectedFolders[FileIdentity(folderInfo)] {
                     throw refusal(relative, "it leads into \(label) (\(walk.path(root: path)))")
                 }
+            case _ where toFolder:
+                throw FileIOError(path: walk.path(root: path, adding: part), operation: "use as a folder", code: ENOTDIR)
             case S_IFREG where isLast:
                 if let label = protectedFiles[FileIdentity(info)] {
                     throw refusal(relative, "\(walk.path(root: path, adding: part)) is \(label)")
                 }
-                return walk.finish(name: part, info: info, root: path)
+                return .file(walk.finish(name: part, info: info, root: path))
             case S_IFREG:
                 throw refusal(relative, "\(walk.path(root: path, adding: part)) is a file, not a folder")
             case let kind:
                 throw refusal(relative, "\(walk.path(root: path, adding: part)) is \(FileIO.kindName(kind)), not a regular file")
             }
         }
+        if toFolder { return .folder(walk.names) }
         throw refusal(relative, "the path names no file")
     }
 

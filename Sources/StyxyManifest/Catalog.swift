@@ -133,16 +133,9 @@ enum CatalogFile {
                     }
                 }
             }
-            if let timeout = top["lock_timeout"], let text = reader.string(timeout, path: "lock_timeout", what: "a duration like 10s") {
-                switch DurationText.read(text, maximum: DurationText.longestLockWait) {
-                case .seconds(let seconds) where seconds > 0:
-                    catalog.setLockTimeout(seconds)
-                case .tooLong:
-                    reader.bag.error("the lock wait is at most \(DurationText.describe(DurationText.longestLockWait)), found '\(text)'",
-                                     at: timeout, path: "lock_timeout")
-                default:
-                    reader.bag.error("expected a duration like 500ms, 10s or 2m, found '\(text)'", at: timeout, path: "lock_timeout")
-                }
+            if let timeout = top["lock_timeout"],
+               let seconds = reader.duration(timeout, path: "lock_timeout", maximum: DurationText.longestLockWait, what: "the lock wait") {
+                catalog.setLockTimeout(seconds)
             }
             if let folders = top["template_folders"],
                let items = reader.strings(folders, path: "template_folders", what: "an absolute folder path") {

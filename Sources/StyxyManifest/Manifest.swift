@@ -17,6 +17,34 @@ public struct Manifest: Sendable {
         services.first { $0.name == name }
     }
 
+    /// The absolute path of the folder a service's command runs in: its `cwd:` below the root.
+    public func workingFolder(of service: Service) -> String {
+        service.cwd.map { $0 == "." ? root : FileIO.join(root, $0) } ?? root
+    }
+
+    /// The services `names` name and every service they are `after:`, however indirectly, in an
+    /// order to start them: each after everything it waits for, otherwise by name. Names the
+    /// manifest does not declare are left out; the loader has refused cycles, so all others fit.
+    public func startOrder(of names: [String]) -> [Service] {
+        var wanted = Set<String>()
+        var pending = names
+        while let name = pending.popLast() {
+            guard let service = service(named: name), wanted.insert(name).inserted else { continue }
+            pending += service.after.map(\.name)
+        }
+        var ordered: [Service] = []
+        var started = Set<String>()
+        // Services are sorted by name, so each pass takes the first ready one by name.
+        while ordered.count < wanted.count {
+            guard let next = services.first(where: { service in
+                wanted.contains(service.name) && !started.contains(service.name) && service.after.allSatisfy { started.contains($0.name) }
+            }) else { break }
+            ordered.append(next)
+            started.insert(next.name)
+        }
+        return ordered
+    }
+
     /// Service and type names: lowercase letters, digits, '-' and '_', starting with a letter.
     public static func isValidName(_ name: String) -> Bool {
         guard let first = name.utf8.first, (0x61...0x7a).contains(first), name.utf8.count <= 63 else { return false }
@@ -53,6 +81,16 @@ public struct Service: Sendable {
     /// At least one. A service written with `port:`/`env:` has one port named `default`.
     public var ports: [NamedPort]
     public var command: String?
+    /// The folder `command` runs in (`cwd:`): relative to the project root, canonical (links inside
+    /// the project resolved, no `.` or `..` parts), `.` for the root itself; nil when not written,
+    /// which also means the root. `Manifest.workingFolder(of:)` gives the absolute path.
+    public var cwd: String?
+    /// The services that must be ready before this one starts (`after:`), in the order written;
+    /// each is declared in the manifest, and no chain of them leads back to this service.
+    public var after: [ServiceReference]
+    /// How long `up` waits for the service to be ready (`ready: { timeout: D }`), in seconds, at
+    /// most `Service.longestReadyTimeout`; nil leaves it to the command.
+    public var readyTimeout: Double?
     /// One machine-wide lease, the same port for every project.
     public var shared: Bool
     public var transport: TransportKind
@@ -61,6 +99,21 @@ public struct Service: Sendable {
 
     /// True for services declared with `ports:` (several named ports).
     public var hasNamedPorts: Bool { !(ports.count == 1 && ports[0].name == NamedPort.defaultName) }
+
+    /// The longest `ready: { timeout: D }`: a server that needs more than an hour to listen is
+    /// hung, and `up` must end with a message rather than wait on it all day.
+    public static let longestReadyTimeout: Double = 3600
+}
+
+/// A service named by another one (in `after:`), with where the name is written.
+public struct ServiceReference: Sendable, Hashable {
+    public var name: String
+    public var location: SourceLocation
+
+    public init(name: String, location: SourceLocation) {
+        self.name = name
+        self.location = location
+    }
 }
 
 public struct NamedPort: Sendable {

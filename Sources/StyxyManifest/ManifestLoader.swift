@@ -57,7 +57,7 @@ public struct ManifestLoader: Sendable {
     }
 }
 
-private struct ManifestBuilder {
+struct ManifestBuilder {
     let path: String
     let root: String
     let catalog: Catalog
@@ -65,6 +65,9 @@ private struct ManifestBuilder {
     var reader = SchemaReader()
     /// Every port read, from valid and invalid services alike, so cross-service rules see them all.
     var declared: [(service: String, named: Bool, transport: TransportKind, port: NamedPort)] = []
+    /// Every service's name as written, in document order, and the `after:` lists read.
+    var declaredNames: [String] = []
+    var afterLists: [AfterList] = []
 
     init(path: String, root: String, catalog: Catalog, builtinTemplates: Set<String>) {
         self.path = path
@@ -93,6 +96,7 @@ private struct ManifestBuilder {
         var outputs: [Output] = []
         if let node = top["outputs"] { outputs = readOutputs(node) }
         checkAcrossServices()
+        checkStartOrder()
         return Manifest(path: path, file: path.hasPrefix("/") ? path : FileIO.join(root, FileIO.basename(path)), root: root, project: project, services: services.sorted { $0.name < $1.name }, outputs: outputs)
     }
 
@@ -103,13 +107,14 @@ private struct ManifestBuilder {
         if entries.isEmpty {
             reader.bag.error("expected at least one service, found an empty mapping", at: node, path: "services")
         }
+        declaredNames = entries.map { $0.key.scalarText ?? "" }
         return entries.compactMap { readService(key: $0.key, $0.value) }
     }
 
     static let maximumCommandLength = 4096
     static let variableNamesHint = "choose a name of your own that contains PORT; docs/manifest.md#variable-names lists the names Styxy refuses"
 
-    static let serviceKeys = ["type", "port", "range", "env", "command", "compose", "shared", "protocol", "ports", "allow_privileged"]
+    static let serviceKeys = ["type", "port", "range", "env", "command", "compose", "shared", "protocol", "ports", "allow_privileged"] + startKeys
 
     mutating func readService(key: YAMLNode, _ node: YAMLNode) -> Service? {
         let name = key.scalarText ?? ""
@@ -162,6 +167,7 @@ private struct ManifestBuilder {
                 command = nil
             }
         }
+        let start = readStartKeys(fields, service: name, path: path)
 
         var ports: [NamedPort] = []
         if let portsNode = fields["ports"] {
@@ -178,7 +184,8 @@ private struct ManifestBuilder {
         declared.append(contentsOf: ports.map { (service: name, named: fields["ports"] != nil, transport: transport, port: $0) })
         guard reader.bag.items.count == errorsBefore, let range else { return nil }
         return Service(name: name, type: type?.name, range: range, explicitRange: fields["range"] != nil, typePreferred: type?.preferred.filter(range.contains) ?? [],
-                       ports: ports, command: command, shared: shared, transport: transport,
+                       ports: ports, command: command, cwd: start.cwd, after: start.after, readyTimeout: start.readyTimeout,
+                       shared: shared, transport: transport,
                        allowPrivileged: allowPrivileged, location: key.location)
     }
 
@@ -226,7 +233,7 @@ private struct ManifestBuilder {
             env = []
             var listed = Set<String>()
             for (index, (variable, item)) in names.enumerated() {
-                let itemPath = names.count > 1 || node.scalarText == nil ? "\(path).env[\(index)]" : "\(path).env"
+                let itemPath = SchemaReader.itemPath("\(path).env", index, of: node)
                 if !Manifest.isValidEnvName(variable) {
                     let fixed = Manifest.envStem(variable)
                     reader.bag.error("invalid variable name '\(variable)'", at: item, path: itemPath,
@@ -319,121 +326,6 @@ private struct ManifestBuilder {
                 }
             }
         }
-    }
-
-    // MARK: Outputs
-
-    mutating func readOutputs(_ node: YAMLNode) -> [Output] {
-        guard let items = reader.list(node, path: "outputs") else { return [] }
-        var outputs: [Output] = []
-        var seen: [String: Int] = [:]
-        for (index, item) in items.enumerated() {
-            let path = "outputs[\(index)]"
-            guard let fields = reader.mapping(item, path: path, allowed: ["template", "path"]) else { continue }
-            guard let templateNode = fields["template"], let pathNode = fields["path"] else {
-                for key in ["template", "path"] where fields[key] == nil {
-                    reader.bag.error("missing '\(key)'", at: item, path: path)
-                }
-                continue
-            }
-            let template = readTemplate(templateNode, path: "\(path).template")
-            let normalised = reader.string(pathNode, path: "\(path).path", what: "a file path").flatMap {
-                normaliseOutputPath($0, at: pathNode, path: "\(path).path")
-            }
-            guard let template, let normalised else { continue }
-            if let first = seen[normalised] {
-                reader.bag.error("output '\(normalised)' is also written by outputs[\(first)]", at: pathNode, path: "\(path).path")
-                continue
-            }
-            seen[normalised] = index
-            outputs.append(Output(template: template, path: normalised, location: item.location))
-        }
-        return outputs
-    }
-
-    mutating func readTemplate(_ node: YAMLNode, path: String) -> Output.Template? {
-        guard let name = reader.string(node, path: path, what: "a template name or path") else { return nil }
-        let looksLikePath = name.contains("/") || name.contains(".")
-        if !looksLikePath {
-            if builtinTemplates.contains(name) { return .builtin(name) }
-            reader.bag.error("unknown built-in template '\(name)'", at: node, path: path,
-                             hint: suggestion(for: name, among: builtinTemplates.sorted()) ??
-                                "built-in templates: \(builtinTemplates.sorted().joined(separator: ", ")); a file of your own is named by a path such as ./ports.mustache")
-            return nil
-        }
-        let resolved = FileIO.join(root, name)
-        if FileIO.isDirectory(resolved) {
-            reader.bag.error("template '\(name)' is a folder, not a file", at: node, path: path)
-            return nil
-        }
-        if !FileIO.exists(resolved) {
-            reader.bag.error("template file '\(name)' does not exist", at: node, path: path,
-                             hint: "paths are relative to the manifest's folder")
-            return nil
-        }
-        return .file(written: name, resolved: resolved)
-    }
-
-    /// Linux's NAME_MAX and PATH_MAX less its terminating NUL.
-    static let maximumNameLength = 255
-    static let maximumPathLength = 4095
-
-    /// A path cut to a readable length for a message.
-    static func shortened(_ text: String) -> String {
-        text.utf8.count <= 80 ? text : String(decoding: text.utf8.prefix(60), as: UTF8.self) + "…"
-    }
-
-    /// Lexical checks only; symlinks are checked when writing.
-    mutating func normaliseOutputPath(_ written: String, at node: YAMLNode, path: String) -> String? {
-        if written.isEmpty {
-            reader.bag.error("expected a file path, found an empty string", at: node, path: path)
-            return nil
-        }
-        // The writer passes paths to the kernel as C strings, which a NUL would cut short, and no
-        // file system takes longer names; say so here, where `validate` sees it, not at the write.
-        if written.utf8.contains(0) {
-            reader.bag.error("output path '\(Self.shortened(written))' contains a NUL byte", at: node, path: path)
-            return nil
-        }
-        if written.utf8.count > Self.maximumPathLength
-            || written.split(separator: "/").contains(where: { $0.utf8.count > Self.maximumNameLength }) {
-            reader.bag.error("output path '\(Self.shortened(written))' is longer than a file system allows", at: node, path: path,
-                             hint: "at most \(Self.maximumNameLength) bytes a name and \(Self.maximumPathLength) in all")
-            return nil
-        }
-        if written.hasPrefix("/") || written.hasPrefix("~") {
-            reader.bag.error("output path '\(written)' is absolute; outputs stay inside the project", at: node, path: path,
-                             hint: "write it relative to the manifest's folder")
-            return nil
-        }
-        var parts: [Substring] = []
-        for part in written.split(separator: "/", omittingEmptySubsequences: true) {
-            if part == "." { continue }
-            if part == ".." {
-                if parts.isEmpty {
-                    reader.bag.error("output path '\(written)' leaves the project folder", at: node, path: path,
-                                     hint: "outputs stay inside the folder holding the manifest")
-                    return nil
-                }
-                parts.removeLast()
-                continue
-            }
-            parts.append(part)
-        }
-        if written.hasSuffix("/") || parts.isEmpty {
-            reader.bag.error("output path '\(written)' names a folder, not a file", at: node, path: path)
-            return nil
-        }
-        let normalised = parts.joined(separator: "/")
-        if normalised == FileIO.basename(self.path) && !normalised.contains("/") {
-            reader.bag.error("output path '\(written)' would overwrite the manifest", at: node, path: path)
-            return nil
-        }
-        if parts.first == ".git" {
-            reader.bag.error("output path '\(written)' is inside .git", at: node, path: path)
-            return nil
-        }
-        return normalised
     }
 }
 

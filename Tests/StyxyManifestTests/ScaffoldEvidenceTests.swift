@@ -159,6 +159,69 @@ struct ScaffoldComposeTests {
     }
 }
 
+@Suite("styxy init: Compose depends_on")
+struct ScaffoldDependsOnTests {
+    @Test func fixtureGetsAfter() throws {
+        let (proposal, manifest) = try Scaffolded.fixture("compose")
+        #expect(manifest.service(named: "api")?.after.map(\.name) == ["db", "cache"])
+        #expect(manifest.service(named: "db")?.after.isEmpty == true)
+        #expect(proposal.text.contains("    after: [db, cache]   # Compose's depends_on\n"))
+    }
+
+    /// Long syntax, merge keys, renamed services, a service that publishes no port, a circle and a
+    /// self-reference: the proposal keeps what the manifest can say and comments on the rest.
+    @Test func everyShapeLoads() throws {
+        let project = try TemporaryFolder("init")
+        try project.write("package.json", #"{"scripts": {"api": "uvicorn app:app --port 8000"}}"#)
+        try project.write("compose.yaml", """
+            x-base: &base
+              depends_on: [db]
+            services:
+              db:
+                image: postgres
+                ports: ["5432:5432"]
+                depends_on: [db]
+              api:
+                <<: *base
+                image: example/api
+                ports: ["8001:8000"]
+              web:
+                image: example/web
+                ports: ["3000:3000"]
+                depends_on:
+                  api: { condition: service_healthy }
+                  worker: { condition: service_started }
+                  db: { condition: service_healthy }
+              left:
+                image: example/left
+                ports: ["9001:9001"]
+                depends_on: [right]
+              right:
+                image: example/right
+                ports: ["9002:9002"]
+                depends_on: [left]
+              worker:
+                image: example/worker
+            """)
+        let proposal = try Scaffolded.propose(project.path)
+        let manifest = try Scaffolded.load(proposal, in: project.path)
+        #expect(manifest.service(named: "api")?.command != nil, "package.json's api keeps its name")
+        #expect(manifest.service(named: "api-2")?.after.map(\.name) == ["db"], "merged from x-base")
+        #expect(manifest.service(named: "web")?.after.map(\.name) == ["api-2", "db"], "Compose's api is api-2 here")
+        #expect(manifest.service(named: "db")?.after.isEmpty == true, "a self-reference is dropped")
+        #expect(manifest.service(named: "left")?.after.map(\.name) == ["right"])
+        #expect(manifest.service(named: "right")?.after.isEmpty == true, "the edge closing the circle is dropped")
+        #expect(proposal.notes.contains("service right: after: leaves out left, which already waits for this service"))
+        #expect(proposal.notes.contains("service web: after: leaves out \"worker\" (Compose depends_on), which is not a service here"))
+        #expect(proposal.text.contains("  # after: leaves out left, which already waits for this service\n  right:"))
+    }
+
+    @Test func noDependsOnNoAfter() throws {
+        let proposal = try Scaffolded.propose("\(Scaffolded.folder)/mixed")
+        #expect(!proposal.text.contains("after:"))
+    }
+}
+
 @Suite("styxy init: awkward input")
 struct ScaffoldRobustnessTests {
     @Test("commands keep every character through YAML quoting")

@@ -50,7 +50,8 @@ enum ComposeEvidence {
                 reading.skipped.append("\(label) could not be read")
                 continue
             }
-            if let service = service(named: name, fields: merged(fields), label: label, guess: guess, reading: &reading) {
+            if var service = service(named: name, fields: merged(fields), label: label, guess: guess, reading: &reading) {
+                service.file = file
                 reading.services.append(service)
             }
         }
@@ -130,7 +131,7 @@ enum ComposeEvidence {
         let imageText = image.map { " (image \(ScaffoldText.quoted($0)))" } ?? ""
         let written = usable.map(\.written).joined(separator: ", ")
         return ServiceEvidence(origin: "\(label)\(imageText), ports \(written)", name: name, type: type, transport: transport, ports: ports,
-                               command: nil, comments: notes)
+                               command: nil, comments: notes, after: dependencies(fields))
     }
 
     /// One `ports:` entry, short (`"127.0.0.1:8080:80/tcp"`) or long (`{ target: 80, published: 8080 }`).
@@ -199,6 +200,15 @@ enum ComposeEvidence {
     struct ReadFailure: Error {
         var reason: String
         init(_ reason: String) { self.reason = reason }
+    }
+
+    /// The services `depends_on` names, as a list or as the keys of its long syntax.
+    static func dependencies(_ fields: [(key: YAMLNode, value: YAMLNode)]) -> [String] {
+        switch value(fields, "depends_on")?.kind {
+        case .sequence(let items): return items.compactMap(\.scalarText)
+        case .mapping(let pairs): return pairs.compactMap(\.key.scalarText)
+        default: return []
+        }
     }
 
     // MARK: Helpers

@@ -12,6 +12,10 @@ struct ServiceEvidence {
     var command: String?
     /// Remarks on this service, written as comments above it.
     var comments: [String] = []
+    /// The file it was found in, which the names in `after` refer to.
+    var file = ""
+    /// Services of the same file it starts after (Compose's `depends_on`), by their raw names.
+    var after: [String] = []
 }
 
 struct PortEvidence {
@@ -41,6 +45,8 @@ struct PlannedService {
     var ports: [PlannedPort]
     var command: String?
     var comments: [String]
+    /// Planned names, none leading back to this service.
+    var after: [String] = []
 }
 
 struct PlannedPort {
@@ -66,7 +72,46 @@ struct ScaffoldPlanner {
     }
 
     mutating func plan(_ evidence: [ServiceEvidence]) -> [PlannedService] {
-        evidence.map { plan($0) }
+        var planned = evidence.map { plan($0) }
+        // Names in `after` are a file's own; the services may have been renamed since.
+        var renamed: [String: String] = [:]
+        for (found, service) in zip(evidence, planned) where renamed["\(found.file)/\(found.name)"] == nil {
+            renamed["\(found.file)/\(found.name)"] = service.name
+        }
+        for (index, found) in evidence.enumerated() {
+            for raw in found.after {
+                let name = planned[index].name
+                var remark: String? = nil
+                if let target = renamed["\(found.file)/\(raw)"] {
+                    if target == name || planned[index].after.contains(target) { continue }
+                    // Compose refuses circles too, but a proposal must load whatever the file says.
+                    if Self.waits(target, for: name, in: planned) {
+                        remark = "after: leaves out \(target), which already waits for this service"
+                    } else {
+                        planned[index].after.append(target)
+                    }
+                } else {
+                    remark = "after: leaves out \(ScaffoldText.quoted(raw)) (Compose depends_on), which is not a service here"
+                }
+                if let remark {
+                    planned[index].comments.append(remark)
+                    notes.append("service \(name): \(remark)")
+                }
+            }
+        }
+        return planned
+    }
+
+    /// Whether `service` waits for `other`, however indirectly, through the `after` planned so far.
+    private static func waits(_ service: String, for other: String, in planned: [PlannedService]) -> Bool {
+        var pending = [service]
+        var seen: Set<String> = []
+        while let next = pending.popLast() {
+            if next == other { return true }
+            guard seen.insert(next).inserted, let found = planned.first(where: { $0.name == next }) else { continue }
+            pending += found.after
+        }
+        return false
     }
 
     private mutating func plan(_ found: ServiceEvidence) -> PlannedService {

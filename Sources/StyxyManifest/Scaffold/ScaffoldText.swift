@@ -83,19 +83,25 @@ enum ScaffoldText {
             }
         }
         if let command = service.command { out.append("    command: \(quoted(command))") }
+        if !service.after.isEmpty { out.append("    after: \(oneOrList(service.after))   # Compose's depends_on") }
         return out
     }
 
     private static func portFields(_ port: PlannedPort, indent: String) -> [String] {
         var out: [String] = []
         if let preferred = port.preferred { out.append("\(indent)port: \(preferred)") }
-        let env = port.env.map(plain)
-        out.append("\(indent)env: \(env.count == 1 ? env[0] : "[\(env.joined(separator: ", "))]")")
+        out.append("\(indent)env: \(oneOrList(port.env))")
         if let compose = port.compose {
             let address = compose.hostIP.map { ", host_ip: \(quoted($0))" } ?? ""
             out.append("\(indent)compose: { service: \(quoted(compose.service)), target: \(compose.target)\(address) }")
         }
         return out
+    }
+
+    /// `a`, or `[a, b]`: the two forms the manifest takes where one name or several may stand.
+    private static func oneOrList(_ items: [String]) -> String {
+        let shown = items.map(plain)
+        return shown.count == 1 ? shown[0] : "[\(shown.joined(separator: ", "))]"
     }
 
     private static func starterService() -> [String] {

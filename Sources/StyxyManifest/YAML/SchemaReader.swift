@@ -146,6 +146,21 @@ struct SchemaReader {
         return [(text, node)]
     }
 
+    /// A positive duration (`500ms`, `30s`, `2m`) of at most `maximum` seconds; `what` names it
+    /// in the message about the maximum ("the lock wait is at most 1h").
+    mutating func duration(_ node: YAMLNode, path: String, maximum: Double, what: String) -> Double? {
+        guard let text = string(node, path: path, what: "a duration like 10s") else { return nil }
+        switch DurationText.read(text, maximum: maximum) {
+        case .seconds(let seconds) where seconds > 0:
+            return seconds
+        case .tooLong:
+            bag.error("\(what) is at most \(DurationText.describe(maximum)), found '\(text)'", at: node, path: path)
+        default:
+            bag.error("expected a duration like 500ms, 10s or 2m, found '\(text)'", at: node, path: path)
+        }
+        return nil
+    }
+
     static func decimal(_ text: String) -> Int? {
         var digits = Substring(text)
         var sign = 1
@@ -157,13 +172,24 @@ struct SchemaReader {
         return Int(digits).map { $0 * sign }
     }
 
+    /// The key path of the `index`th of the strings `node` holds: `env[1]` in a list, `env` alone.
+    static func itemPath(_ path: String, _ index: Int, of node: YAMLNode) -> String {
+        node.scalarText == nil ? "\(path)[\(index)]" : path
+    }
+
     func join(_ path: String, _ key: String) -> String {
         path.isEmpty ? key : "\(path).\(key)"
     }
 }
 
-/// "did you mean 'x'?" for a misspelt name, when exactly one close candidate exists.
+/// "did you mean 'x'?" for a misspelt name, when a close candidate exists.
 func suggestion(for name: String, among candidates: [String]) -> String? {
+    closest(to: name, among: candidates).map { "did you mean '\($0)'?" }
+}
+
+/// The candidate fewest edits from `name` (case aside), when it is an edit or two away; the
+/// first listed wins a tie.
+func closest(to name: String, among candidates: [String]) -> String? {
     let lowered = name.lowercased()
     var best: (String, Int)? = nil
     for candidate in candidates {
@@ -171,7 +197,7 @@ func suggestion(for name: String, among candidates: [String]) -> String? {
         let limit = max(1, min(2, candidate.count / 3))
         if distance <= limit, best == nil || distance < best!.1 { best = (candidate, distance) }
     }
-    return best.map { "did you mean '\($0.0)'?" }
+    return best?.0
 }
 
 func editDistance(_ a: String, _ b: String) -> Int {

@@ -68,6 +68,7 @@ private func checkAccepted(_ manifest: Manifest) {
             }
         }
     }
+    checkStartKeys(manifest)
     var paths: Set<String> = []
     for output in manifest.outputs {
         let parts = output.path.split(separator: "/", omittingEmptySubsequences: false)
@@ -78,6 +79,30 @@ private func checkAccepted(_ manifest: Manifest) {
                        "output path '\(output.path.prefix(80))…' is longer than the kernel takes")
         Oracle.require(paths.insert(output.path).inserted, "output path '\(output.path)' is written twice")
     }
+}
+
+/// `cwd`, `after` and `ready` as `up` relies on them: a normalised folder below the root, names
+/// of declared services with no circle (so every service has a place in the start order), and a
+/// timeout within its documented bound.
+private func checkStartKeys(_ manifest: Manifest) {
+    let names = Set(manifest.services.map(\.name))
+    for service in manifest.services {
+        let label = "service '\(service.name)'"
+        if let cwd = service.cwd {
+            let parts = cwd.split(separator: "/", omittingEmptySubsequences: false)
+            Oracle.require(cwd == "." || (!cwd.hasPrefix("/") && !parts.contains("..") && !parts.contains(".") && !parts.contains("")),
+                           "\(label) has cwd '\(cwd)', not normalised")
+            Oracle.require(service.command != nil, "\(label) has a cwd but no command")
+            Oracle.require(manifest.workingFolder(of: service).hasPrefix(manifest.root), "\(label) runs outside the project")
+        }
+        Oracle.require(service.after.allSatisfy { names.contains($0.name) && $0.name != service.name },
+                       "\(label) is after \(service.after.map(\.name))")
+        if let timeout = service.readyTimeout {
+            Oracle.require(timeout > 0 && timeout <= Service.longestReadyTimeout, "\(label) has ready timeout \(timeout)")
+        }
+    }
+    Oracle.require(manifest.startOrder(of: manifest.services.map(\.name)).count == manifest.services.count,
+                   "the after: lists hold a circle")
 }
 
 /// What `styxy validate` does next: each port stands in as its preference or its range's first port,
