@@ -36,6 +36,12 @@ let package = Package(
             name: "StyxyRender",
             dependencies: ["StyxyCore", .product(name: "Mustache", package: "swift-mustache")]
         ),
+        // The calls StyxyProcess needs that Swift cannot import: prctl is variadic, pipe2 and the
+        // _np spawn actions need _GNU_SOURCE, and a signal handler must be C, not Swift.
+        .target(name: "CStyxyProcess"),
+        // Services run as one job (the process half of `styxy up`): spawning, prefixed output,
+        // signals, stopping every descendant.
+        .target(name: "StyxyProcess", dependencies: ["CStyxyProcess", "StyxyCore"]),
         // The commands; a library so tests can drive them in-process.
         .target(
             name: "StyxyCLI",
