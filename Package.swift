@@ -57,6 +57,10 @@ let package = Package(
         .testTarget(name: "StyxyEngineTests", dependencies: ["StyxyEngine", "StyxyProbe"]),
         .testTarget(name: "StyxyRenderTests", dependencies: ["StyxyRender"]),
         .testTarget(name: "StyxyCLITests", dependencies: ["StyxyCLI"]),
+        // A process of its own for each supervisor under test: a supervisor reaps every child of
+        // its process and catches SIGINT and SIGTERM, which the test runner must keep for itself.
+        .executableTarget(name: "SupervisorTestHost", dependencies: ["StyxyProcess"], path: "Tests/SupervisorTestHost"),
+        .testTarget(name: "StyxyProcessTests", dependencies: ["StyxyProcess", "StyxyCore", "SupervisorTestHost"]),
     ],
     swiftLanguageModes: [.v6]
 )
