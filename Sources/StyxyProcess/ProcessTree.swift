@@ -79,6 +79,9 @@ public struct ProcessTree: Sendable {
 
     public func parent(of pid: pid_t) -> pid_t? { entries[pid]?.parent }
 
+    /// The processes whose parent is `pid`.
+    public func children(of pid: pid_t) -> [pid_t] { children[pid] ?? [] }
+
     /// One line of `/proc/PID/stat`: `PID (COMM) STATE PPID PGRP ...`. COMM may hold spaces and
     /// parentheses, so the fields are counted from the last `)`.
     static func parseStat(_ bytes: [UInt8], pid: pid_t) -> Entry? {

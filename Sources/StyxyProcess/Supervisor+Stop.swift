@@ -51,7 +51,7 @@ extension Supervisor {
             }
             // Wake at a child's end or a signal; otherwise look again soon for new processes.
             let untilKill = killAt - now
-            interrupted(by: pump(timeout: untilKill > .zero ? min(.milliseconds(50), untilKill) : .milliseconds(50)).interrupts)
+            interrupted(by: pump(timeout: untilKill > .zero ? min(.milliseconds(50), untilKill) : .milliseconds(50)))
         }
         finishStreams()
         releaseProcess()

@@ -52,6 +52,9 @@ public final class Supervisor {
     var exits: [(service: String, termination: Termination)] = []
     /// SIGINT and SIGTERM not yet returned by `run`; any still here when `stop` begins cut its grace short.
     var pendingSignals: [Int32] = []
+    /// The service each process was last seen under, so that one re-parented to the supervisor
+    /// (its parent ended) still counts as that service's.
+    var owners: [pid_t: String] = [:]
     private var readBuffer = [UInt8](repeating: 0, count: 64 * 1024)
 
     /// `names` are every service this supervisor may start: the prefixes are padded to the widest
@@ -118,8 +121,7 @@ public final class Supervisor {
         var nextTick = clock.now + tick
         while true {
             if let event: Ending<Reason> = takeEvent() { return event }
-            let wake = pump(timeout: nextTick - clock.now)
-            pendingSignals += wake.interrupts
+            pendingSignals += pump(timeout: nextTick - clock.now)
             reap()
             if let event: Ending<Reason> = takeEvent() { return event }
             let now = clock.now
@@ -140,29 +142,19 @@ public final class Supervisor {
 
     // MARK: - The loop's parts, shared by run and stop
 
-    struct Wake {
-        var interrupts: [Int32] = []
-        var childEnded = false
-    }
-
     /// One `poll` over the signal pipe and every open output pipe: reads what is ready (one read
-    /// per pipe, so one chatty service cannot starve the others) and collects the signals.
-    func pump(timeout: Duration) -> Wake {
+    /// per pipe, so one chatty service cannot starve the others). Returns the SIGINTs and SIGTERMs
+    /// that arrived; SIGCHLD only wakes the loop, which reaps after every wake anyway.
+    func pump(timeout: Duration) -> [Int32] {
         var fds = [pollfd(fd: relay.readEnd, events: Int16(POLLIN), revents: 0)]
         fds += streams.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
         let ready = poll(&fds, nfds_t(fds.count), Self.milliseconds(timeout))
-        var wake = Wake()
-        guard ready > 0 else { return wake }
+        guard ready > 0 else { return [] }
         for (index, fd) in fds.enumerated().dropFirst() where fd.revents != 0 {
             _ = readChunk(from: index - 1)
         }
         closeFinishedStreams()
-        if fds[0].revents != 0 {
-            for signal in relay.drain() {
-                if signal == SIGCHLD { wake.childEnded = true } else { wake.interrupts.append(signal) }
-            }
-        }
-        return wake
+        return fds[0].revents != 0 ? relay.drain().filter { $0 != SIGCHLD } : []
     }
 
     /// Reaps every child that has ended: services' main processes (recorded, their output read to

@@ -107,6 +107,7 @@ struct SupervisorStopTests {
     }
 
     static func parent(of pid: pid_t) -> pid_t? { statFields(of: pid).dropFirst(1).first.flatMap { pid_t($0) } }
+    static func group(of pid: pid_t) -> pid_t? { statFields(of: pid).dropFirst(2).first.flatMap { pid_t($0) } }
     static func session(of pid: pid_t) -> pid_t? { statFields(of: pid).dropFirst(3).first.flatMap { pid_t($0) } }
 
     /// Re-parenting happens when the daemon's parent exits, which nothing announces; so this

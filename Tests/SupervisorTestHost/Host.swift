@@ -2,7 +2,7 @@
 // child of its process and catches SIGINT and SIGTERM, which the test runner must not have done to it.
 //
 //   SupervisorTestHost [--colour] [--grace SECONDS] [--tick MS] [--stop-file PATH]
-//                      [--cwd DIR] [--env KEY=VALUE]... [--later NAME=COMMAND]... [--second]
+//                      [--cwd DIR] [--env KEY=VALUE]... [--later NAME=COMMAND]... [--second] [--trees]
 //                      NAME=COMMAND...
 //
 // Services named plainly start at once, `--later` ones on the first tick. `--stop-file` ends the
@@ -28,6 +28,8 @@ struct Options {
     var later: [(String, String)] = []
     /// Tries to create a second supervisor while the first is active, and says what happened.
     var second = false
+    /// Says `tree NAME [PIDS]` on a tick whenever a service's processes have changed.
+    var trees = false
 }
 
 func fail(_ message: String) -> Never {
@@ -57,6 +59,7 @@ func parse(_ arguments: [String]) -> Options {
         switch argument {
         case "--colour": options.colour = true
         case "--second": options.second = true
+        case "--trees": options.trees = true
         case "--grace": options.grace = .milliseconds(Int(number(value(), for: argument) * 1000))
         case "--tick": options.tick = .milliseconds(Int(number(value(), for: argument)))
         case "--stop-file": options.stopFile = value()
@@ -68,6 +71,8 @@ func parse(_ arguments: [String]) -> Options {
     }
     return options
 }
+
+func list(_ pids: Set<pid_t>) -> String { pids.sorted().map(String.init).joined(separator: ",") }
 
 @main
 enum SupervisorTestHost {
@@ -99,9 +104,18 @@ enum SupervisorTestHost {
         do {
             try start(options.now)
             var later = options.later
+            var shown: [String: Set<pid_t>] = [:]
             let ending = try supervisor.run(tick: options.tick) { () throws -> TickDecision<String> in
                 try start(later)
                 later = []
+                if options.trees, let tree = try? ProcessTree.snapshot() {
+                    for name in supervisor.children.keys.sorted() {
+                        let processes = supervisor.processes(of: name, in: tree)
+                        guard shown[name] != processes else { continue }
+                        shown[name] = processes
+                        supervisor.say("tree \(name) [\(list(processes))]")
+                    }
+                }
                 if let file = options.stopFile, access(file, F_OK) == 0 { return .stop("stop file") }
                 return .proceed
             }
@@ -120,7 +134,6 @@ enum SupervisorTestHost {
             status = 70
         }
         let report = supervisor.stop(grace: options.grace)
-        func list(_ pids: Set<pid_t>) -> String { pids.sorted().map(String.init).joined(separator: ",") }
         // What the supervisor left among this process's descendants: nothing, not even a zombie.
         let left = ((try? ProcessTree.snapshot().descendants(of: getpid())) ?? [-1]).subtracting([getpid()])
         let interrupted = report.interruptedBy.map { " interrupted by \($0)" } ?? ""
