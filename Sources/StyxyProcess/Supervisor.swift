@@ -60,7 +60,9 @@ public final class Supervisor {
     /// `names` are every service this supervisor may start: the prefixes are padded to the widest
     /// of them and colours are given in their order, so neither changes when a late service starts.
     /// `colour` is the caller's decision (on a terminal, and no `NO_COLOR`). `output` receives
-    /// every line; the supervisor never closes it.
+    /// every line; the supervisor never closes it. Throws `.alreadyActive` while another
+    /// supervisor of this process has not stopped, and `.unsupported` where there is no child
+    /// subreaper and no `/proc` (anything but Linux).
     public init(names: [String], colour: Bool, output: Int32 = STDOUT_FILENO) throws(SupervisorError) {
         #if os(Linux)
         var unique: [String] = []
@@ -112,8 +114,9 @@ public final class Supervisor {
     /// called every `tick` (the first time one `tick` after `run` begins); it may start services,
     /// `say` lines, or return `.stop(reason)`. When several things happen at once, a signal comes
     /// first, then exits in the order they were reaped. Calling `run` again after an event
-    /// continues, returning events not yet returned first. An error thrown by `onTick` leaves
-    /// `run` as it is; the caller still calls `stop`.
+    /// continues, returning events not yet returned first; calling it after `stop` is a
+    /// programming error. An error thrown by `onTick` is rethrown with nothing stopped: the caller
+    /// still calls `stop`.
     public func run<Reason>(tick: Duration, _ onTick: () throws -> TickDecision<Reason>) rethrows -> Ending<Reason> {
         precondition(tick > .zero, "a tick must be longer than zero")
         guard case .running = state else { preconditionFailure("run after stop") }
