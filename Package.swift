@@ -36,9 +36,17 @@ let package = Package(
             name: "StyxyRender",
             dependencies: ["StyxyCore", .product(name: "Mustache", package: "swift-mustache")]
         ),
-        // The use cases (resolve, run, env, matrix, lease, check, scan, doctor, validate, init) as
-        // functions of one injected environment, returning report values; no printing, no parsing.
-        .target(name: "StyxyKit", dependencies: ["StyxyCore", "StyxyManifest", "StyxyProbe", "StyxyEngine", "StyxyRender"]),
+        // The calls StyxyProcess needs that Swift cannot import: prctl is variadic, pipe2 and the
+        // _np spawn actions need _GNU_SOURCE, and a signal handler must be C, not Swift.
+        .target(name: "CStyxyProcess"),
+        // Services run as one job (the process half of `styxy up`): spawning, prefixed output,
+        // signals, stopping every descendant.
+        .target(name: "StyxyProcess", dependencies: ["CStyxyProcess", "StyxyCore"]),
+        // The use cases (resolve, run, up, wait, env, matrix, lease, check, scan, doctor, validate,
+        // init) as functions of one injected environment, returning report values; no printing,
+        // no parsing.
+        .target(name: "StyxyKit", dependencies: ["StyxyCore", "StyxyManifest", "StyxyProbe", "StyxyEngine", "StyxyRender",
+                                                 "StyxyProcess"]),
         // The command line: parse, call StyxyKit, print. A library so tests can drive it in-process.
         .target(
             name: "StyxyCLI",
@@ -54,6 +62,10 @@ let package = Package(
         .testTarget(name: "StyxyEngineTests", dependencies: ["StyxyEngine", "StyxyProbe"]),
         .testTarget(name: "StyxyRenderTests", dependencies: ["StyxyRender"]),
         .testTarget(name: "StyxyCLITests", dependencies: ["StyxyCLI", "StyxyKit"]),
+        // A process of its own for each supervisor under test: a supervisor reaps every child of
+        // its process and catches SIGINT and SIGTERM, which the test runner must keep for itself.
+        .executableTarget(name: "SupervisorTestHost", dependencies: ["StyxyProcess"], path: "Tests/SupervisorTestHost"),
+        .testTarget(name: "StyxyProcessTests", dependencies: ["StyxyProcess", "StyxyCore", "SupervisorTestHost"]),
     ],
     swiftLanguageModes: [.v6]
 )
