@@ -260,12 +260,12 @@ final class Sandbox: @unchecked Sendable {
         let variables = environment.merging(extra) { $1 }
         let (out, err) = (TextBuffer(), TextBuffer())
         let logs = nextLog()
-        let launch: CommandContext.Launcher = { command, set, _ in
+        let launch: CommandContext.Launcher = { plan, _ in
             var childEnvironment = variables
-            for (name, value) in set { childEnvironment[name] = value }
+            for (name, value) in plan.variables { childEnvironment[name] = value }
             // `env` looks the command up on PATH, as execvp would, and exits 127 when it is missing.
-            guard let child = try? ChildProcess("/usr/bin/env", command, environment: childEnvironment, outputPrefix: logs + "-run",
-                                                directory: directory) else { return 126 }
+            guard let child = try? ChildProcess("/usr/bin/env", plan.arguments, environment: childEnvironment, outputPrefix: logs + "-run",
+                                                directory: plan.directory ?? directory) else { return 126 }
             child.wait(timeout: 60)
             out.append(child.stdout)
             err.append(child.stderr)

@@ -12,9 +12,9 @@ import Darwin
 /// command line is started in place of Styxy (`run`). The process builds one from itself; tests
 /// build one with buffers, a scratch state home and a launcher that records instead of exec'ing.
 package struct CommandContext: Sendable {
-    /// Replaces Styxy with `arguments`, the `variables` set on top of the environment; returns
-    /// only when that failed, with the status to exit with (126, 127).
-    package typealias Launcher = @Sendable (_ arguments: [String], _ variables: [(name: String, value: String)], _ err: Terminal) -> Int32
+    /// Replaces Styxy with the plan's command (its variables set on top of the environment, in its
+    /// folder); returns only when that failed, with the status to exit with (126, 127).
+    package typealias Launcher = @Sendable (_ plan: RunPlan, _ err: Terminal) -> Int32
 
     package var environment: StyxyEnvironment
     package var out: Terminal
@@ -40,8 +40,13 @@ package struct CommandContext: Sendable {
     }
 
     /// `execvp` with the variables set first; 127 when the command is not found, else 126.
-    @Sendable static func execute(_ arguments: [String], _ variables: [(name: String, value: String)], _ err: Terminal) -> Int32 {
-        for (name, value) in variables { setenv(name, value, 1) }
+    @Sendable static func execute(_ plan: RunPlan, _ err: Terminal) -> Int32 {
+        let arguments = plan.arguments
+        for (name, value) in plan.variables { setenv(name, value, 1) }
+        if let folder = plan.directory, chdir(folder) != 0 {
+            err.line("styxy: cannot start in \(folder): \(FileIO.errorText(errno))")
+            return 126
+        }
         let cArguments = arguments.map { strdup($0) } + [nil]
         execvp(arguments[0], cArguments)
         let code = errno

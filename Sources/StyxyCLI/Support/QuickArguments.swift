@@ -14,9 +14,12 @@ struct QuickArguments {
     var flags: Set<String> = []
     /// The words after `--`.
     var trailing: [String]?
+    /// Words that are neither options nor flags, before `--`.
+    var positionals: [String] = []
 
     /// `options` maps every accepted spelling (`-m`, `--manifest`) to its canonical name.
-    static func parse(_ words: [String], options: [String: String], flags known: Set<String>, allowTrailing: Bool = false) -> QuickArguments? {
+    static func parse(_ words: [String], options: [String: String], flags known: Set<String>, allowTrailing: Bool = false,
+                      positionals allowed: Int = 0) -> QuickArguments? {
         var result = QuickArguments()
         var index = 0
         while index < words.count {
@@ -44,6 +47,8 @@ struct QuickArguments {
                     result.values[canonical] = words[index]
                     index += 1
                 }
+            } else if !word.hasPrefix("-"), result.positionals.count < allowed {
+                result.positionals.append(word)
             } else {
                 return nil
             }
