@@ -79,7 +79,7 @@ public struct Lease: Sendable, Equatable {
     /// The manifest that asked for it, so `prune` can tell when it is gone.
     public var manifest: String
     public var port: Int
-    public var transport: String
+    public var transport: Transport
     public var createdAt: Int64
     public var refreshedAt: Int64
     public var expiresAt: Int64?
@@ -95,7 +95,7 @@ public struct Lease: Sendable, Equatable {
     public var isShared: Bool { key.root.isEmpty }
 
     public init(
-        key: LeaseKey, project: String, manifest: String, port: Int, transport: String = "tcp",
+        key: LeaseKey, project: String, manifest: String, port: Int, transport: Transport = .tcp,
         createdAt: Int64, refreshedAt: Int64, expiresAt: Int64? = nil, ttl: Int64? = nil, retiredPorts: [Int] = [],
         preferred: Int? = nil
     ) {
@@ -144,7 +144,7 @@ extension Lease {
             ("port_name", .string(key.portName)),
             ("instance", .string(key.instance)),
             ("port", .int(port)),
-            ("protocol", .string(transport)),
+            ("protocol", .string(transport.rawValue)),
             ("shared", .bool(isShared)),
             ("created_at", .string(Timestamp.format(createdAt))),
             ("refreshed_at", .string(Timestamp.format(refreshedAt))),

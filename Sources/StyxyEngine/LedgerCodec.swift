@@ -65,12 +65,12 @@ private struct Scanner {
     var unsorted = false
     let arena = Arena()
     /// The last string made for each text field of a lease. Neighbouring leases (sorted by root)
-    /// mostly share their root, project, manifest, instance, port name and protocol, so a field
+    /// mostly share their root, project, manifest, instance and port name, so a field
     /// equal to the previous lease's reuses its string instead of decoding another copy.
     private var recent: [(bytes: Key, text: String)?] = Array(repeating: nil, count: TextField.allCases.count)
 
     enum TextField: Int, CaseIterable {
-        case root, service, portName, instance, project, manifest, transport
+        case root, service, portName, instance, project, manifest
     }
 
     init(bytes: UnsafeBufferPointer<UInt8>) {
@@ -212,6 +212,8 @@ private struct Scanner {
         guard raw.portName != nil else { throw missing("port_name") }
         guard raw.instance != nil else { throw missing("instance") }
         guard let port, (1...65535).contains(port) else { throw missing("port") }
+        // Absent or null is what ledgers before the field meant: TCP.
+        guard let transport = transport.map(Self.transport) ?? .tcp else { throw missing("protocol") }
         guard let created, Timestamp.range.contains(created) else { throw missing("created_at") }
         guard let refreshed, Timestamp.range.contains(refreshed) else { throw missing("refreshed_at") }
         if let expires, expires < Timestamp.range.lowerBound { throw missing("expires_at") }
@@ -226,12 +228,24 @@ private struct Scanner {
         let key = LeaseKey(root: text(root, .root), service: text(raw.service!, .service), portName: text(raw.portName!, .portName),
                            instance: text(raw.instance!, .instance))
         return (Lease(key: key, project: project.map { text($0, .project) } ?? "", manifest: manifest.map { text($0, .manifest) } ?? "",
-                      port: Int(port), transport: transport.map { text($0, .transport) } ?? "tcp", createdAt: created,
+                      port: Int(port), transport: transport, createdAt: created,
                       refreshedAt: refreshed, expiresAt: expiry, ttl: lifetime, retiredPorts: retired, preferred: preferred.map(Int.init)), raw)
     }
 
     /// The string of `bytes`, reused from the previous lease's `field` when the bytes are the same.
     /// (Keys point into the file or the arena, both alive as long as the scanner.)
+    /// The transport a `protocol` value names, spelt as `Transport`'s raw values; nil for any
+    /// other. Every lease is checked, so this compares bytes rather than making a string.
+    private static func transport(_ bytes: Key) -> Transport? {
+        let text = bytes.slice
+        guard text.count == 3, text[2] == UInt8(ascii: "p") else { return nil }
+        switch (text[0], text[1]) {
+        case (UInt8(ascii: "t"), UInt8(ascii: "c")): return .tcp
+        case (UInt8(ascii: "u"), UInt8(ascii: "d")): return .udp
+        default: return nil
+        }
+    }
+
     private mutating func text(_ bytes: Key, _ field: TextField) -> String {
         if let last = recent[field.rawValue], last.bytes == bytes { return last.text }
         let made = bytes.text
@@ -394,6 +408,8 @@ private struct Scanner {
         let raw = try rawString()
         return raw.text
     }
+    /// Inlined: it runs for every nullable field of every lease in the ledger.
+    @inline(__always)
 
     mutating func takeNull() -> Bool {
         if offset + 4 <= bytes.count, bytes[offset] == 0x6e, bytes[offset + 1] == 0x75, bytes[offset + 2] == 0x6c, bytes[offset + 3] == 0x6c {

@@ -40,7 +40,7 @@ extension LedgerCodec {
             out.append(ascii: ",\"port\":")
             out.append(decimal: lease.port)
             out.append(ascii: ",\"protocol\":")
-            JSONValue.quote(lease.transport, into: &out)
+            JSONValue.quote(lease.transport.rawValue, into: &out)
             out.append(ascii: ",\"project\":")
             JSONValue.quote(lease.project, into: &out)
             out.append(ascii: ",\"manifest\":")

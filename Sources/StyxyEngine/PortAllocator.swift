@@ -55,7 +55,7 @@ struct PortAllocator {
     /// A port for `key`, or a `noFreePort` error explaining what holds the range.
     mutating func allocate(for lease: LeaseKey, service: Service, port: NamedPort) throws(StyxyError) -> Int {
         var refusals = Refusals()
-        let transport: TransportProtocol = service.transport == .udp ? .udp : .tcp
+        let transport = service.transport
         for candidate in candidates(for: service, port: port) {
             if candidate != port.preferred && avoid.contains(candidate) {
                 refusals.leased.append(candidate)

@@ -133,8 +133,8 @@ public struct Resolver: Sendable {
     }
 
     func takeSnapshot(for manifest: Manifest) throws(StyxyError) -> PortSnapshot {
-        var protocols: Set<TransportProtocol> = [.tcp]
-        if manifest.services.contains(where: { $0.transport == .udp }) { protocols.insert(.udp) }
+        var protocols: Set<Transport> = [.tcp]
+        for service in manifest.services { protocols.insert(service.transport) }
         do {
             return try probe.snapshot(protocols: protocols)
         } catch {
@@ -192,7 +192,7 @@ public struct Resolver: Sendable {
         }
         state.leases = kept
 
-        let existing = wanted.compactMap { item in index[item.key].map { (state.leases[$0].port, item.service.transport == .udp ? TransportProtocol.udp : .tcp) } }
+        let existing = wanted.compactMap { item in index[item.key].map { (state.leases[$0].port, item.service.transport) } }
         let known: [(root: String, name: String)]
         if existing.contains(where: { snapshot.isListening(UInt16($0.0), proto: $0.1) }) {
             known = Dictionary(try everyone().filter { !$0.isShared }.map { ($0.key.root, $0.project) }, uniquingKeysWith: { a, _ in a })
@@ -287,7 +287,7 @@ public struct Resolver: Sendable {
                 let chosen = try allocate(key, service, port)
                 let lease = Lease(key: key, project: service.shared ? "" : manifest.project,
                                   manifest: service.shared ? "" : FileIO.join(manifest.root, FileIO.basename(manifest.path)),
-                                  port: chosen, transport: service.transport.rawValue, createdAt: now, refreshedAt: now,
+                                  port: chosen, transport: service.transport, createdAt: now, refreshedAt: now,
                                   expiresAt: service.shared ? nil : ttl(of: nil).map { Timestamp.adding($0, to: now) }, ttl: service.shared ? nil : ttl(of: nil),
                                   preferred: port.preferred)
                 allocator?.held[chosen] = lease

@@ -33,10 +33,6 @@ public struct Manifest: Sendable {
     }
 }
 
-public enum TransportKind: String, Sendable, CaseIterable {
-    case tcp, udp
-}
-
 public struct Service: Sendable {
     public var name: String
     /// The catalog type, when one is named.
@@ -53,7 +49,7 @@ public struct Service: Sendable {
     public var command: String?
     /// One machine-wide lease, the same port for every project.
     public var shared: Bool
-    public var transport: TransportKind
+    public var transport: Transport
     public var allowPrivileged: Bool
     public var location: SourceLocation
 

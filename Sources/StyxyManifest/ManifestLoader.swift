@@ -60,7 +60,7 @@ private struct ManifestBuilder {
     let builtinTemplates: Set<String>
     var reader = SchemaReader()
     /// Every port read, from valid and invalid services alike, so cross-service rules see them all.
-    var declared: [(service: String, named: Bool, transport: TransportKind, port: NamedPort)] = []
+    var declared: [(service: String, named: Bool, transport: Transport, port: NamedPort)] = []
 
     init(path: String, root: String, catalog: Catalog, builtinTemplates: Set<String>) {
         self.path = path
@@ -139,13 +139,13 @@ private struct ManifestBuilder {
         }
         var shared = false
         if let flag = fields["shared"] { shared = reader.boolean(flag, path: "\(path).shared") ?? false }
-        var transport = TransportKind.tcp
+        var transport = Transport.tcp
         if let protocolNode = fields["protocol"], let text = reader.string(protocolNode, path: "\(path).protocol") {
-            if let kind = TransportKind(rawValue: text) {
+            if let kind = Transport(rawValue: text) {
                 transport = kind
             } else {
                 reader.bag.error("expected tcp or udp, found \(protocolNode.describedKind)", at: protocolNode, path: "\(path).protocol",
-                                 hint: TransportKind(rawValue: text.lowercased()) != nil ? "write it in lowercase: \(text.lowercased())" : nil)
+                                 hint: Transport(rawValue: text.lowercased()) != nil ? "write it in lowercase: \(text.lowercased())" : nil)
             }
         }
         var command: String? = nil

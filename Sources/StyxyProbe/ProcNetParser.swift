@@ -4,12 +4,14 @@ internal import Glibc
 internal import Darwin
 #endif
 
+import StyxyCore
+
 /// Reads the kernel's socket tables (`/proc/net/tcp` and friends) straight from their bytes: this runs
 /// on every resolve, and a busy machine has thousands of lines.
 enum ProcNetParser {
     /// Appends one entry per well-formed line; the header and lines that do not parse are skipped.
     static func parse(
-        _ bytes: [UInt8], proto: TransportProtocol, family: AddressFamily, into entries: inout [SocketEntry]
+        _ bytes: [UInt8], proto: Transport, family: AddressFamily, into entries: inout [SocketEntry]
     ) {
         bytes.withUnsafeBufferPointer { buffer in
             var lineStart = 0
@@ -41,7 +43,7 @@ enum ProcNetParser {
 
     // Fields: sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode ...
     private static func parseLine(
-        _ buffer: UnsafeBufferPointer<UInt8>, _ line: Range<Int>, proto: TransportProtocol,
+        _ buffer: UnsafeBufferPointer<UInt8>, _ line: Range<Int>, proto: Transport,
         family: AddressFamily
     ) -> SocketEntry? {
         var fields = FieldReader(buffer: buffer, position: line.lowerBound, end: line.upperBound)
@@ -70,7 +72,7 @@ enum ProcNetParser {
             state: socketState(UInt8(rawState), proto: proto), uid: UInt32(uidValue), inode: inodeValue)
     }
 
-    private static func socketState(_ raw: UInt8, proto: TransportProtocol) -> SocketState {
+    private static func socketState(_ raw: UInt8, proto: Transport) -> SocketState {
         switch (proto, raw) {
         case (.tcp, 0x0A): .listen
         case (.tcp, 0x06): .timeWait

@@ -1,3 +1,4 @@
+import StyxyCore
 @testable import StyxyEngine
 import Testing
 

@@ -77,7 +77,7 @@ struct OutputPlan {
                     NamedPortContext(name: named.name, port: port(service, named), env: named.env,
                                      compose: named.compose.map {
                                          ComposeContext(service: $0.service, target: $0.target, hostIP: $0.hostIP,
-                                                        transport: service.transport.rawValue)
+                                                        transport: service.transport)
                                      })
                 },
                 command: service.command, shared: service.shared)

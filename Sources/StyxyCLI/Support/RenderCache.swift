@@ -62,7 +62,7 @@ struct RenderCache {
             for port in service.ports {
                 for field in [port.name, String(port.port)] + port.env { digest.add(field) }
                 if let compose = port.compose {
-                    for field in [compose.service, String(compose.target), compose.hostIP ?? "\u{0}any", compose.transport] { digest.add(field) }
+                    for field in [compose.service, String(compose.target), compose.hostIP ?? "\u{0}any", compose.transport.rawValue] { digest.add(field) }
                 } else {
                     digest.add("\u{0}none")
                 }

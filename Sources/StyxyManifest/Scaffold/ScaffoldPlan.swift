@@ -1,3 +1,5 @@
+import StyxyCore
+
 /// One service a project file suggests, as found: its name is raw, its variables and preferred
 /// ports may clash with another file's. `ScaffoldPlanner` makes them fit together.
 struct ServiceEvidence {
@@ -6,7 +8,7 @@ struct ServiceEvidence {
     var name: String
     var type: String
     /// UDP for a Compose service that publishes only UDP ports.
-    var transport: TransportKind = .tcp
+    var transport: Transport = .tcp
     var ports: [PortEvidence]
     /// Already templated: `{{port}}` or `{{ports.NAME}}` where the port was written.
     var command: String?
@@ -37,7 +39,7 @@ struct PlannedService {
     var origin: String
     var name: String
     var type: String
-    var transport: TransportKind
+    var transport: Transport
     var ports: [PlannedPort]
     var command: String?
     var comments: [String]

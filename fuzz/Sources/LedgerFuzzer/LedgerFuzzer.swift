@@ -172,7 +172,7 @@ private struct Recipe {
             let key = LeaseKey(root: byte() % 4 == 0 ? "" : text(), service: text(), portName: text(), instance: text())
             let port = port()
             let retired = (0..<Int(byte() % 3)).map { _ in self.port() }
-            leases.append(Lease(key: key, project: text(), manifest: text(), port: port, transport: text(), createdAt: int64(),
+            leases.append(Lease(key: key, project: text(), manifest: text(), port: port, transport: byte() % 2 == 0 ? .tcp : .udp, createdAt: int64(),
                                 refreshedAt: int64(), expiresAt: optional { $0.int64() }, ttl: optional { $0.int64() },
                                 retiredPorts: retired, preferred: optional { $0.port() }))
         }
