@@ -427,14 +427,14 @@ private struct Scanner {
         // 18 digits cannot overflow, and every number Styxy writes but the extremes is shorter.
         var value: Int64 = 0
         var digits = 0
-        while offset < bytes.count, digits < 18, bytes[offset] >= 0x30, bytes[offset] <= 0x39 {
-            value = value * 10 - Int64(bytes[offset] - 0x30)
+        while offset < bytes.count, digits < 18, let digit = ASCII.digitValue(bytes[offset]) {
+            value = value * 10 - Int64(digit)
             offset += 1
             digits += 1
         }
-        while offset < bytes.count, bytes[offset] >= 0x30, bytes[offset] <= 0x39 {
+        while offset < bytes.count, let digit = ASCII.digitValue(bytes[offset]) {
             let (shifted, over) = value.multipliedReportingOverflow(by: 10)
-            let (next, under) = shifted.subtractingReportingOverflow(Int64(bytes[offset] - 0x30))
+            let (next, under) = shifted.subtractingReportingOverflow(Int64(digit))
             guard !over, !under else { throw fail("a number beyond 64 bits") }
             value = next
             offset += 1

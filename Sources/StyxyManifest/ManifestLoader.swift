@@ -436,11 +436,8 @@ private struct ManifestBuilder {
 extension Manifest {
     /// Compose service names: letters, digits, '.', '_' and '-', starting with a letter or digit.
     static func isValidComposeName(_ name: String) -> Bool {
-        func isAlphanumeric(_ byte: UInt8) -> Bool {
-            (0x61...0x7a).contains(byte) || (0x41...0x5a).contains(byte) || (0x30...0x39).contains(byte)
-        }
-        guard let first = name.utf8.first, isAlphanumeric(first) else { return false }
-        return name.utf8.allSatisfy { isAlphanumeric($0) || $0 == 0x2e || $0 == 0x5f || $0 == 0x2d }
+        guard let first = name.utf8.first, ASCII.isAlphanumeric(first) else { return false }
+        return name.utf8.allSatisfy { ASCII.isAlphanumeric($0) || $0 == 0x2e || $0 == 0x5f || $0 == 0x2d }
     }
 
     /// An IPv4 address in dotted-quad form or an IPv6 address without brackets, as the kernel reads them.

@@ -89,8 +89,7 @@ struct HolderScanner {
         for (i, byte) in prefix.enumerated() where UInt8(bitPattern: link[i]) != byte { return nil }
         var value: UInt64 = 0
         for c in link[prefix.count..<(link.count - 1)] {
-            let digit = UInt8(bitPattern: c) &- UInt8(ascii: "0")
-            guard digit < 10 else { return nil }
+            guard let digit = ASCII.digitValue(UInt8(bitPattern: c)) else { return nil }
             value = value &* 10 &+ UInt64(digit)
         }
         return value
@@ -102,8 +101,7 @@ struct HolderScanner {
                 var value: Int32 = 0
                 var i = 0
                 while name[i] != 0 {
-                    let digit = name[i] &- UInt8(ascii: "0")
-                    guard digit < 10, i < 9 else { return nil }
+                    guard let digit = ASCII.digitValue(name[i]), i < 9 else { return nil }
                     value = value * 10 + Int32(digit)
                     i += 1
                 }

@@ -95,7 +95,7 @@ enum ProcNetParser {
             for byte in 0..<byteCount {
                 let word = byte / 4, inWord = byte % 4
                 let at = range.lowerBound + byte * 2
-                guard let high = hexDigit(buffer[at]), let low = hexDigit(buffer[at + 1]) else { return nil }
+                guard let high = ASCII.hexValue(buffer[at]), let low = ASCII.hexValue(buffer[at + 1]) else { return nil }
                 raw[word * 4 + (littleEndian ? 3 - inWord : inWord)] = high << 4 | low
             }
             return format(UnsafeRawPointer(raw.baseAddress!), family: family)
@@ -114,7 +114,7 @@ enum ProcNetParser {
         guard !range.isEmpty, range.count <= 16 else { return nil }
         var value: UInt64 = 0
         for i in range {
-            guard let digit = hexDigit(buffer[i]) else { return nil }
+            guard let digit = ASCII.hexValue(buffer[i]) else { return nil }
             value = value << 4 | UInt64(digit)
         }
         return value
@@ -124,21 +124,10 @@ enum ProcNetParser {
         guard !range.isEmpty, range.count <= 19 else { return nil }
         var value: UInt64 = 0
         for i in range {
-            let c = buffer[i]
-            guard c >= UInt8(ascii: "0"), c <= UInt8(ascii: "9") else { return nil }
-            value = value * 10 + UInt64(c - UInt8(ascii: "0"))
+            guard let digit = ASCII.digitValue(buffer[i]) else { return nil }
+            value = value * 10 + UInt64(digit)
         }
         return value
-    }
-
-    @inline(__always)
-    private static func hexDigit(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
-        default: nil
-        }
     }
 
     private static let newline = UInt8(ascii: "\n")

@@ -222,7 +222,7 @@ enum ComposeEvidence {
     }
 
     private static func port(_ text: String) -> Int? {
-        guard !text.isEmpty, text.utf8.count <= 5, text.utf8.allSatisfy({ (0x30...0x39).contains($0) }),
+        guard !text.isEmpty, text.utf8.count <= 5, text.utf8.allSatisfy(ASCII.isDigit),
               let number = Int(text), (1...65535).contains(number) else { return nil }
         return number
     }

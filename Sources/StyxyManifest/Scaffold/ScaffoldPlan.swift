@@ -160,7 +160,7 @@ enum ScaffoldNames {
     private static func sanitized(_ raw: String, separator: Character, fallback: String, prefix: String) -> String {
         var result = ""
         for scalar in raw.lowercased().unicodeScalars {
-            let keep = ("a"..."z").contains(scalar) || ("0"..."9").contains(scalar) || scalar == "_" || (scalar == "-" && separator == "-")
+            let keep = ASCII.isLower(scalar) || ASCII.isDigit(scalar) || scalar == "_" || (scalar == "-" && separator == "-")
             let character = keep ? Character(scalar) : separator
             if character == separator, result.last == separator { continue }
             result.append(character)
@@ -168,7 +168,7 @@ enum ScaffoldNames {
         while let last = result.last, last == "-" || last == "_" { result.removeLast() }
         while let first = result.first, first == "-" || first == "_" { result.removeFirst() }
         if result.isEmpty { return fallback }
-        if let first = result.unicodeScalars.first, !("a"..."z").contains(first) { result = prefix + result }
+        if let first = result.unicodeScalars.first, !ASCII.isLower(first) { result = prefix + result }
         if result.utf8.count > 59 { result = String(result.prefix(59)) }
         while let last = result.last, last == "-" || last == "_" { result.removeLast() }
         return result
