@@ -34,9 +34,9 @@ public enum LedgerCodec {
                 var scanner = Scanner(bytes: buffer)
                 scanner.focus = focus.map { Array($0.utf8) }
                 let state = try scanner.ledger()
-                if scanner.unsorted && focus != nil {
+                if scanner.unsorted, let focus {
                     // Repeated keys can only be ruled out by looking at every key: read it all.
-                    return try decode(bytes, focus: nil).focused(on: focus!)
+                    return try decode(bytes, focus: nil).focused(on: focus)
                 }
                 return state
             }
@@ -158,10 +158,10 @@ private struct Scanner {
         /// Dispatch on length first: one comparison per key instead of one per field.
         init(_ key: Key) {
             let slice = key.slice
+            guard let start = slice.baseAddress, !slice.isEmpty else { self = .unknown; return }
             func is_(_ name: StaticString) -> Bool {
-                memcmp(slice.baseAddress!, name.utf8Start, slice.count) == 0
+                memcmp(start, name.utf8Start, slice.count) == 0
             }
-            guard !slice.isEmpty else { self = .unknown; return }
             switch slice.count {
             case 4: self = is_("root") ? .root : is_("port") ? .port : .unknown
             case 7: self = is_("service") ? .service : is_("project") ? .project : .unknown
@@ -371,14 +371,14 @@ private struct Scanner {
 
     /// A string's bytes when it has no escapes (the common case), else its decoded text.
     mutating func rawString() throws(LedgerCodec.Problem) -> Key {
-        guard offset < bytes.count, bytes[offset] == 0x22 else { throw fail("expected a string") }
+        guard offset < bytes.count, let base = bytes.baseAddress, bytes[offset] == 0x22 else { throw fail("expected a string") }
         let start = offset + 1
-        if start < bytes.count, let quote = memchr(bytes.baseAddress! + start, 0x22, bytes.count - start) {
-            let end = bytes.baseAddress!.distance(to: quote.assumingMemoryBound(to: UInt8.self))
-            let slice = UnsafeBufferPointer(start: bytes.baseAddress! + start, count: end - start)
+        if start < bytes.count, let quote = memchr(base + start, 0x22, bytes.count - start) {
+            let end = base.distance(to: quote.assumingMemoryBound(to: UInt8.self))
+            let slice = UnsafeBufferPointer(start: base + start, count: end - start)
             // Without a backslash the bytes are the text. (Raw control characters, which strict
             // JSON forbids, are taken as they are: they cannot make a ledger ambiguous.)
-            if slice.isEmpty || memchr(slice.baseAddress!, 0x5c, slice.count) == nil {
+            if slice.isEmpty || memchr(base + start, 0x5c, slice.count) == nil {
                 offset = end + 1
                 return Key(slice: slice)
             }

@@ -49,7 +49,11 @@ public struct ManifestLoader: Sendable {
         let manifest = builder.build(document)
         let problems = builder.reader.bag
         if !problems.isEmpty { throw StyxyError(.invalidInput, problems.sorted) }
-        return manifest!
+        // `build` gives nil only after recording why, so this is a guard against a path that forgets.
+        guard let manifest else {
+            throw StyxyError(.invalidInput, "the manifest could not be read", at: SourceLocation(file: path, line: 1, column: 1))
+        }
+        return manifest
     }
 }
 
@@ -161,8 +165,9 @@ private struct ManifestBuilder {
 
         var ports: [NamedPort] = []
         if let portsNode = fields["ports"] {
-            for conflicting in ["port", "env", "compose"] where fields[conflicting] != nil {
-                reader.bag.error("'\(conflicting)' cannot stand beside 'ports'", at: fields[conflicting]!, path: "\(path).\(conflicting)",
+            for conflicting in ["port", "env", "compose"] {
+                guard let misplaced = fields[conflicting] else { continue }
+                reader.bag.error("'\(conflicting)' cannot stand beside 'ports'", at: misplaced, path: "\(path).\(conflicting)",
                                  hint: "move it into one of the named ports")
             }
             ports = readNamedPorts(portsNode, service: name, path: "\(path).ports", allowPrivileged: allowPrivileged)
@@ -256,8 +261,8 @@ private struct ManifestBuilder {
                                         ?? "for example 127.0.0.1 or ::1")
                 }
             }
-            if let service, !Manifest.isValidComposeName(service) {
-                reader.bag.error("invalid Compose service name '\(service)'", at: map["service"]!, path: "\(path).compose.service",
+            if let service, let serviceNode = map["service"], !Manifest.isValidComposeName(service) {
+                reader.bag.error("invalid Compose service name '\(service)'", at: serviceNode, path: "\(path).compose.service",
                                  hint: "Compose names use letters, digits, '.', '_' and '-'")
             }
             if map["service"] == nil { reader.bag.error("missing 'service'", at: node, path: "\(path).compose") }

@@ -50,10 +50,11 @@ struct HolderScanner {
         defer { closedir(dir) }
         var found: [UInt64] = []
         withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { link in
+            guard let target = link.baseAddress else { return }
             while let entry = readdir(dir) {
                 let length = withUnsafePointer(to: &entry.pointee.d_name) {
                     $0.withMemoryRebound(to: CChar.self, capacity: 256) {
-                        readlinkat(fdDir, $0, link.baseAddress!, link.count)
+                        readlinkat(fdDir, $0, target, link.count)
                     }
                 }
                 guard length > 0, let inode = Self.socketInode(UnsafeBufferPointer(rebasing: link[..<length]))
@@ -112,9 +113,10 @@ struct HolderScanner {
 
     private static func readLink(_ path: String) -> String? {
         withUnsafeTemporaryAllocation(of: CChar.self, capacity: Int(PATH_MAX)) { buffer in
-            let length = readlink(path, buffer.baseAddress!, buffer.count)
+            guard let start = buffer.baseAddress else { return nil }
+            let length = readlink(path, start, buffer.count)
             guard length >= 0 else { return nil }
-            return String(decoding: UnsafeRawBufferPointer(start: buffer.baseAddress, count: length), as: UTF8.self)
+            return String(decoding: UnsafeRawBufferPointer(start: start, count: length), as: UTF8.self)
         }
     }
 

@@ -98,15 +98,16 @@ enum ProcNetParser {
                 guard let high = ASCII.hexValue(buffer[at]), let low = ASCII.hexValue(buffer[at + 1]) else { return nil }
                 raw[word * 4 + (littleEndian ? 3 - inWord : inWord)] = high << 4 | low
             }
-            return format(UnsafeRawPointer(raw.baseAddress!), family: family)
+            guard let base = raw.baseAddress else { return nil }
+            return format(UnsafeRawPointer(base), family: family)
         }
     }
 
     static func format(_ raw: UnsafeRawPointer, family: AddressFamily) -> String? {
         withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { text -> String? in
             let af = family == .ipv4 ? AF_INET : AF_INET6
-            guard inet_ntop(af, raw, text.baseAddress!, socklen_t(text.count)) != nil else { return nil }
-            return String(cString: text.baseAddress!)
+            guard let base = text.baseAddress, inet_ntop(af, raw, base, socklen_t(text.count)) != nil else { return nil }
+            return String(cString: base)
         }
     }
 

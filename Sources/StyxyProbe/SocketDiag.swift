@@ -82,7 +82,7 @@ enum SocketDiag {
         let family: AddressFamily = familyCode == AF_INET6 ? .ipv6 : .ipv4
         let rawState = raw[base + 1]
         let port = UInt16(bigEndian: raw.loadUnaligned(fromByteOffset: base + 4, as: UInt16.self))
-        let address = ProcNetParser.format(raw.baseAddress! + base + 8, family: family) ?? "?"
+        let address = raw.baseAddress.flatMap { ProcNetParser.format($0 + base + 8, family: family) } ?? "?"
         let uid = raw.loadUnaligned(fromByteOffset: base + 64, as: UInt32.self)
         let inode = raw.loadUnaligned(fromByteOffset: base + 68, as: UInt32.self)
         let state: SocketState

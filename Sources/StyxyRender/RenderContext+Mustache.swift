@@ -67,8 +67,8 @@ extension RenderContext {
                 groups[compose.service, default: []].append(mapping)
             }
         }
-        return groups.keys.sorted().map { name in
-            var entry: [String: Any] = ["ports": MustacheValue.listed(groups[name]!)]
+        return groups.sorted { $0.key < $1.key }.map { name, mappings in
+            var entry: [String: Any] = ["ports": MustacheValue.listed(mappings)]
             MustacheValue.addString("service", name, to: &entry)
             return entry
         }

@@ -182,7 +182,7 @@ enum ComposeEvidence {
         }
         var parts = splitOutsideBraces(rest)
         if hostIP == nil, parts.count == 3 { hostIP = String(parts.removeFirst()) }
-        guard (1...2).contains(parts.count), let target = port(String(parts.last!)) else {
+        guard (1...2).contains(parts.count), let last = parts.last, let target = port(String(last)) else {
             let reason = text.contains("-") && !text.contains("${") ? "port ranges are not supported" : "a form init cannot read"
             return .failure(ReadFailure("\(written) (\(reason))"))
         }

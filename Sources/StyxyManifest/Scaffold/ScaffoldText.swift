@@ -136,7 +136,7 @@ enum ScaffoldText {
         switch items.count {
         case 0: return "nothing"
         case 1: return items[0]
-        default: return items.dropLast().joined(separator: ", ") + " and " + items.last!
+        default: return items.dropLast().joined(separator: ", ") + " and " + items[items.count - 1]
         }
     }
 

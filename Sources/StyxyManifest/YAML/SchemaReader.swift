@@ -169,7 +169,7 @@ func suggestion(for name: String, among candidates: [String]) -> String? {
     for candidate in candidates {
         let distance = editDistance(lowered, candidate.lowercased())
         let limit = max(1, min(2, candidate.count / 3))
-        if distance <= limit, best == nil || distance < best!.1 { best = (candidate, distance) }
+        if distance <= limit, distance < best?.1 ?? .max { best = (candidate, distance) }
     }
     return best.map { "did you mean '\($0.0)'?" }
 }
