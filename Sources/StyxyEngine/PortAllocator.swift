@@ -80,7 +80,7 @@ struct PortAllocator {
     }
 
     private func noFreePort(service: Service, port: NamedPort, refusals: Refusals) -> StyxyError {
-        let label = service.hasNamedPorts ? "\(service.name).\(port.name)" : service.name
+        let label = service.label(of: port)
         var reasons: [String] = []
         func add(_ ports: [Int], _ what: String) {
             guard !ports.isEmpty else { return }

@@ -47,6 +47,9 @@ public struct Assignment: Sendable, Equatable {
     public var shared: Bool
     /// Who listens on the port now, when anyone does.
     public var occupant: PortOccupant?
+
+    /// `web`, or `emulators.ui` for a named port: how messages name the port.
+    public var label: PortLabel { PortLabel(service: service, port: portName) }
 }
 
 /// Something a user should hear about: a conflict, a TIME_WAIT, a shared service in use.
@@ -73,6 +76,21 @@ public struct ResolveReport: Sendable {
     public var pendingMoves = false
 
     public var conflicts: [Finding] { findings.filter { $0.severity == .conflict } }
+
+    /// The port `label` was given; nil when this report does not cover it.
+    public func port(of label: PortLabel) -> Int? {
+        assignments.first { $0.service == label.service && $0.portName == label.port }?.port
+    }
+
+    /// The port of `port`, one of `service`'s. A report of `resolve(manifest)` holds every port of
+    /// that manifest, so a miss means the report is another manifest's: a programming error,
+    /// stopped here rather than rendered as port 0.
+    public func port(of service: Service, _ port: NamedPort) -> Int {
+        guard let leased = self.port(of: service.label(of: port)) else {
+            preconditionFailure("the resolve report of \(root) has no port \(service.label(of: port))")
+        }
+        return leased
+    }
 }
 
 /// Brings the ledger in line with a manifest: keeps existing leases, hands out new ones through
@@ -235,7 +253,7 @@ public struct Resolver: Sendable {
 
         let ordered = wanted.filter { $0.port.preferred != nil } + wanted.filter { $0.port.preferred == nil }
         for (key, service, port) in ordered {
-            let label = service.hasNamedPorts ? "\(service.name).\(port.name)" : service.name
+            let label = service.label(of: port).description
             if let position = index[key] {
                 var lease = state.leases[position]
                 var assignment = Assignment(service: service.name, portName: port.name, env: port.env, port: lease.port,

@@ -55,10 +55,15 @@ public struct Service: Sendable {
 
     /// True for services declared with `ports:` (several named ports).
     public var hasNamedPorts: Bool { !(ports.count == 1 && ports[0].name == NamedPort.defaultName) }
+
+    /// How messages name `port`, one of this service's ports.
+    public func label(of port: NamedPort) -> PortLabel {
+        PortLabel(service: name, port: port.name)
+    }
 }
 
 public struct NamedPort: Sendable {
-    public static let defaultName = "default"
+    public static let defaultName = PortLabel.defaultPortName
 
     public var name: String
     public var preferred: Int?

@@ -278,13 +278,13 @@ private struct ManifestBuilder {
 
     /// Rules that need all services at once: unique variables, unique preferences, unique Compose targets.
     mutating func checkAcrossServices() {
-        var variables: [String: (String, SourceLocation)] = [:]
-        var preferences: [Int: (String, SourceLocation)] = [:]
+        var variables: [String: (PortLabel, SourceLocation)] = [:]
+        var preferences: [Int: (PortLabel, SourceLocation)] = [:]
         // A container port is published once per protocol, whatever the host address.
-        var composeTargets: [String: (String, SourceLocation)] = [:]
+        var composeTargets: [String: (PortLabel, SourceLocation)] = [:]
         // Document order, so the second occurrence is the one reported.
         for (service, named, transport, port) in declared.sorted(by: { $0.port.location < $1.port.location }) {
-            let label = named ? "\(service).\(port.name)" : service
+            let label = PortLabel(service: service, port: port.name)
             let path = named ? "services.\(service).ports.\(port.name)" : "services.\(service)"
             let envAt = port.envLocation ?? port.location
             for variable in port.env {

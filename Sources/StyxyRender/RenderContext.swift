@@ -42,7 +42,7 @@ public struct ServiceContext: Sendable, Equatable {
     public var shared: Bool
 
     /// The name of the only port of a service declared with `port:` rather than `ports:`.
-    public static let defaultPortName = "default"
+    public static let defaultPortName = PortLabel.defaultPortName
 
     /// A single-port service.
     public init(

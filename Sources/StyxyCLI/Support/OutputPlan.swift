@@ -94,9 +94,7 @@ struct OutputPlan {
     }
 
     static func context(for manifest: Manifest, report: ResolveReport) -> RenderContext {
-        var ports: [String: Int] = [:]
-        for item in report.assignments { ports["\(item.service)/\(item.portName)"] = item.port }
-        return context(for: manifest, instance: report.instance) { service, named in ports["\(service.name)/\(named.name)"] ?? 0 }
+        context(for: manifest, instance: report.instance) { service, named in report.port(of: service, named) }
     }
 
     static func render(_ templates: [(output: Output, template: OutputTemplate)], context: RenderContext) throws(StyxyError) -> [PlannedOutput] {
