@@ -208,9 +208,9 @@ private struct Scanner {
         }
         func missing(_ field: String) -> LedgerCodec.Problem { .damaged("lease \(index) has a missing or invalid '\(field)'") }
         guard let root = raw.root else { throw missing("root") }
-        guard raw.service != nil else { throw missing("service") }
-        guard raw.portName != nil else { throw missing("port_name") }
-        guard raw.instance != nil else { throw missing("instance") }
+        guard let service = raw.service else { throw missing("service") }
+        guard let portName = raw.portName else { throw missing("port_name") }
+        guard let instance = raw.instance else { throw missing("instance") }
         guard let port, (1...65535).contains(port) else { throw missing("port") }
         // Absent or null is what ledgers before the field meant: TCP.
         guard let transport = transport.map(Self.transport) ?? .tcp else { throw missing("protocol") }
@@ -225,15 +225,15 @@ private struct Scanner {
         let expiry = expires.map(Timestamp.clamped)
         let lifetime = ttl.map(Lease.clampedTTL)
         if let focus, !root.isEmpty, !root.equals(focus) { return (nil, raw) }
-        let key = LeaseKey(root: text(root, .root), service: text(raw.service!, .service), portName: text(raw.portName!, .portName),
-                           instance: text(raw.instance!, .instance))
+        // An empty root is how the ledger spells a shared lease (`LeaseKey.Owner.ledgerRoot`).
+        let owner: LeaseKey.Owner = root.isEmpty ? .shared : .project(root: text(root, .root))
+        let key = LeaseKey(owner: owner, service: text(service, .service), portName: text(portName, .portName),
+                           instance: text(instance, .instance))
         return (Lease(key: key, project: project.map { text($0, .project) } ?? "", manifest: manifest.map { text($0, .manifest) } ?? "",
                       port: Int(port), transport: transport, createdAt: created,
                       refreshedAt: refreshed, expiresAt: expiry, ttl: lifetime, retiredPorts: retired, preferred: preferred.map(Int.init)), raw)
     }
 
-    /// The string of `bytes`, reused from the previous lease's `field` when the bytes are the same.
-    /// (Keys point into the file or the arena, both alive as long as the scanner.)
     /// The transport a `protocol` value names, spelt as `Transport`'s raw values; nil for any
     /// other. Every lease is checked, so this compares bytes rather than making a string.
     private static func transport(_ bytes: Key) -> Transport? {
@@ -246,6 +246,8 @@ private struct Scanner {
         }
     }
 
+    /// The string of `bytes`, reused from the previous lease's `field` when the bytes are the same.
+    /// (Keys point into the file or the arena, both alive as long as the scanner.)
     private mutating func text(_ bytes: Key, _ field: TextField) -> String {
         if let last = recent[field.rawValue], last.bytes == bytes { return last.text }
         let made = bytes.text
@@ -282,10 +284,7 @@ private struct Scanner {
 
         /// Byte order, the order Styxy writes keys in; -1, 0 or 1.
         static func compare(_ a: Key, _ b: Key) -> Int {
-            let common = min(a.slice.count, b.slice.count)
-            let order = common == 0 ? 0 : memcmp(a.slice.baseAddress!, b.slice.baseAddress!, common)
-            if order != 0 { return order < 0 ? -1 : 1 }
-            return a.slice.count == b.slice.count ? 0 : (a.slice.count < b.slice.count ? -1 : 1)
+            ByteOrder.compare(a.slice, b.slice)
         }
     }
 
@@ -408,9 +407,9 @@ private struct Scanner {
         let raw = try rawString()
         return raw.text
     }
+
     /// Inlined: it runs for every nullable field of every lease in the ledger.
     @inline(__always)
-
     mutating func takeNull() -> Bool {
         if offset + 4 <= bytes.count, bytes[offset] == 0x6e, bytes[offset + 1] == 0x75, bytes[offset + 2] == 0x6c, bytes[offset + 3] == 0x6c {
             offset += 4

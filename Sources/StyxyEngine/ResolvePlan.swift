@@ -55,7 +55,7 @@ extension Resolver {
         let leased = wanted.compactMap { item in executor.lease(for: item.key).map { (port: $0.port, transport: item.service.transport) } }
         var known: [(root: String, name: String)] = []
         if leased.contains(where: { snapshot.isListening(UInt16($0.port), proto: $0.transport) }) {
-            let roots = try everyone().filter { !$0.isShared }.map { ($0.key.root, $0.project) }
+            let roots = try everyone().compactMap { lease in lease.key.root.map { ($0, lease.project) } }
             known = Dictionary(roots, uniquingKeysWith: { a, _ in a }).map { (root: $0.key, name: $0.value) }
         }
         return HolderClassifier(probe: probe, snapshot: snapshot) { known }.occupants(of: leased, root: root)
@@ -93,10 +93,11 @@ struct PlanExecutor {
     /// ones; returns this instance's leases the manifest no longer declares, which are released.
     /// Others' expired leases are dropped while we are here.
     mutating func take(_ all: [Lease], keeping wanted: Set<LeaseKey>) -> [Lease] {
+        let own = LeaseKey.Owner.project(root: manifest.root)
         var released: [Lease] = []
         leases.reserveCapacity(all.count)
         for lease in all {
-            let ours = lease.key.root == manifest.root
+            let ours = lease.key.owner == own
             if (ours || lease.isShared) && wanted.contains(lease.key) {
                 index[lease.key] = leases.count
                 leases.append(lease)

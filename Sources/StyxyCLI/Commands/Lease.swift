@@ -51,7 +51,7 @@ extension Styxy.Lease {
             for lease in leases {
                 let expiry = lease.expiresAt.map { $0 <= now ? "expired" : Timestamp.format($0) } ?? "-"
                 table.add(lease.isShared ? "(shared)" : lease.project, Styxy.Lease.label(lease), lease.key.instance,
-                          String(lease.port), expiry, lease.isShared ? "-" : lease.key.root)
+                          String(lease.port), expiry, lease.key.root ?? "-")
             }
             out.write(table.rendered(on: out))
         }
