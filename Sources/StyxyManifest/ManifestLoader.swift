@@ -311,7 +311,7 @@ private struct ManifestBuilder {
             }
             if let compose = port.compose {
                 let at = port.composeLocation ?? port.location
-                let shown = "\(compose.service):\(compose.target)" + (transport == .tcp ? "" : "/\(transport.rawValue)")
+                let shown = "\(compose.service):\(compose.target)\(transport.composeSuffix)"
                 if let (owner, first) = composeTargets[shown] {
                     reader.bag.error("Compose port \(shown) is also published by \(owner) (line \(first.line))",
                                      at: at, path: "\(path).compose", hint: "publish each container port once")

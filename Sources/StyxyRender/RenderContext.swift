@@ -110,6 +110,6 @@ public struct ComposeContext: Sendable, Equatable {
     /// `127.0.0.1:8000:80`, `[::1]:8000:80`, with `/udp` for UDP.
     public func published(host: Int) -> String {
         let address = hostIP.map { $0.contains(":") ? "[\($0)]:" : "\($0):" } ?? ""
-        return "\(address)\(host):\(target)" + (transport == .tcp ? "" : "/\(transport.rawValue)")
+        return "\(address)\(host):\(target)\(transport.composeSuffix)"
     }
 }

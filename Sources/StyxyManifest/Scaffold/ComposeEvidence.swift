@@ -156,7 +156,7 @@ enum ComposeEvidence {
                 host = parsed
             }
             return .success(Published(host: host, target: target, hostIP: value(pairs, "host_ip")?.scalarText,
-                                      transport: Transport(rawValue: (value(pairs, "protocol")?.scalarText ?? "tcp").lowercased()),
+                                      transport: Transport(rawValue: (value(pairs, "protocol")?.scalarText ?? Transport.tcp.rawValue).lowercased()),
                                       name: value(pairs, "name")?.scalarText, written: written))
         case .sequence:
             return .failure(ReadFailure("a list inside `ports:`"))
