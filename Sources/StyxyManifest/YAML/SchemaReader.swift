@@ -153,7 +153,7 @@ struct SchemaReader {
             sign = first == "-" ? -1 : 1
             digits = digits.dropFirst()
         }
-        guard !digits.isEmpty, digits.count <= 18, digits.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+        guard !digits.isEmpty, digits.count <= 18, digits.utf8.allSatisfy(ASCII.isDigit) else { return nil }
         return Int(digits).map { $0 * sign }
     }
 
@@ -169,7 +169,7 @@ func suggestion(for name: String, among candidates: [String]) -> String? {
     for candidate in candidates {
         let distance = editDistance(lowered, candidate.lowercased())
         let limit = max(1, min(2, candidate.count / 3))
-        if distance <= limit, best == nil || distance < best!.1 { best = (candidate, distance) }
+        if distance <= limit, distance < best?.1 ?? .max { best = (candidate, distance) }
     }
     return best.map { "did you mean '\($0.0)'?" }
 }
