@@ -71,8 +71,9 @@ public enum FileIO {
         var failure: Int32 = 0
         var result = [UInt8](unsafeUninitializedCapacity: expected) { buffer, count in
             count = 0
+            guard let start = buffer.baseAddress else { return }
             while count < buffer.count {
-                let n = readBytes(fd, buffer.baseAddress! + count, buffer.count - count)
+                let n = readBytes(fd, start + count, buffer.count - count)
                 if n < 0 {
                     if errno == EINTR { continue }
                     failure = errno
@@ -316,7 +317,10 @@ public enum DurableFile {
     static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws(FileIOError) {
         var offset = 0
         while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            let n = bytes.withUnsafeBytes { all in
+                let rest = UnsafeRawBufferPointer(rebasing: all[offset...])
+                return write(fd, rest.baseAddress, rest.count)
+            }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw FileIOError(path: path, operation: "write", code: errno)

@@ -47,7 +47,7 @@ struct HolderClassifier {
     /// only when a leased port has a listener.
     let knownProjects: () -> [(root: String, name: String)]
 
-    func occupants(of ports: [(port: Int, transport: TransportProtocol)], root: String) -> [Int: PortOccupant] {
+    func occupants(of ports: [(port: Int, transport: Transport)], root: String) -> [Int: PortOccupant] {
         let found = PortInspector(probe: probe, snapshot: snapshot).holders(of: ports)
         return found.reduce(into: [:]) { result, item in
             result[item.key] = PortOccupant(port: item.key, holders: item.value, holderClass: classify(item.value, root: root),
@@ -97,7 +97,7 @@ public struct PortInspector: Sendable {
     }
 
     /// Every port with a listener, mapped to its holders (empty when none could be seen).
-    public func holders(of ports: [(port: Int, transport: TransportProtocol)]) -> [Int: [PortHolder]] {
+    public func holders(of ports: [(port: Int, transport: Transport)]) -> [Int: [PortHolder]] {
         var inodesByPort: [Int: [UInt64]] = [:]
         for (port, transport) in ports {
             let listeners = snapshot.listeners(on: UInt16(port), proto: transport)
@@ -115,6 +115,6 @@ public struct PortInspector: Sendable {
     }
 
     public func holders(of ports: [Int]) -> [Int: [PortHolder]] {
-        holders(of: ports.map { (port: $0, transport: TransportProtocol.tcp) })
+        holders(of: ports.map { (port: $0, transport: Transport.tcp) })
     }
 }

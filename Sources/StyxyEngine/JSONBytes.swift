@@ -1,3 +1,5 @@
+import StyxyCore
+
 /// The ledger reader's two checks on raw JSON text. They are here rather than borrowed from the
 /// general JSON reader so that every byte of the ledger goes through code the fuzzer holds to the
 /// writer (the general one trapped on a high surrogate followed by a non-surrogate escape).
@@ -28,12 +30,8 @@ enum JSONBytes {
             guard start + 4 <= body.count else { return nil }
             var value: UInt32 = 0
             for byte in body[start..<start + 4] {
-                switch byte {
-                case 0x30...0x39: value = value << 4 | UInt32(byte - 0x30)
-                case 0x41...0x46: value = value << 4 | UInt32(byte - 0x37)
-                case 0x61...0x66: value = value << 4 | UInt32(byte - 0x57)
-                default: return nil
-                }
+                guard let digit = ASCII.hexValue(byte) else { return nil }
+                value = value << 4 | UInt32(digit)
             }
             return value
         }

@@ -18,7 +18,8 @@ public struct LedgerState: Sendable, Equatable {
 
     /// Only the leases of `root` and the shared ones.
     func focused(on root: String) -> LedgerState {
-        LedgerState(generation: generation, leases: leases.filter { $0.key.root == root || $0.isShared })
+        let own = LeaseKey.Owner.project(root: root)
+        return LedgerState(generation: generation, leases: leases.filter { $0.key.owner == own || $0.isShared })
     }
 
     public func lease(for key: LeaseKey) -> Lease? {

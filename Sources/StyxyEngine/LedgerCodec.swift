@@ -34,9 +34,9 @@ public enum LedgerCodec {
                 var scanner = Scanner(bytes: buffer)
                 scanner.focus = focus.map { Array($0.utf8) }
                 let state = try scanner.ledger()
-                if scanner.unsorted && focus != nil {
+                if scanner.unsorted, let focus {
                     // Repeated keys can only be ruled out by looking at every key: read it all.
-                    return try decode(bytes, focus: nil).focused(on: focus!)
+                    return try decode(bytes, focus: nil).focused(on: focus)
                 }
                 return state
             }
@@ -65,12 +65,12 @@ private struct Scanner {
     var unsorted = false
     let arena = Arena()
     /// The last string made for each text field of a lease. Neighbouring leases (sorted by root)
-    /// mostly share their root, project, manifest, instance, port name and protocol, so a field
+    /// mostly share their root, project, manifest, instance and port name, so a field
     /// equal to the previous lease's reuses its string instead of decoding another copy.
     private var recent: [(bytes: Key, text: String)?] = Array(repeating: nil, count: TextField.allCases.count)
 
     enum TextField: Int, CaseIterable {
-        case root, service, portName, instance, project, manifest, transport
+        case root, service, portName, instance, project, manifest
     }
 
     init(bytes: UnsafeBufferPointer<UInt8>) {
@@ -158,10 +158,10 @@ private struct Scanner {
         /// Dispatch on length first: one comparison per key instead of one per field.
         init(_ key: Key) {
             let slice = key.slice
+            guard let start = slice.baseAddress, !slice.isEmpty else { self = .unknown; return }
             func is_(_ name: StaticString) -> Bool {
-                memcmp(slice.baseAddress!, name.utf8Start, slice.count) == 0
+                memcmp(start, name.utf8Start, slice.count) == 0
             }
-            guard !slice.isEmpty else { self = .unknown; return }
             switch slice.count {
             case 4: self = is_("root") ? .root : is_("port") ? .port : .unknown
             case 7: self = is_("service") ? .service : is_("project") ? .project : .unknown
@@ -208,10 +208,12 @@ private struct Scanner {
         }
         func missing(_ field: String) -> LedgerCodec.Problem { .damaged("lease \(index) has a missing or invalid '\(field)'") }
         guard let root = raw.root else { throw missing("root") }
-        guard raw.service != nil else { throw missing("service") }
-        guard raw.portName != nil else { throw missing("port_name") }
-        guard raw.instance != nil else { throw missing("instance") }
+        guard let service = raw.service else { throw missing("service") }
+        guard let portName = raw.portName else { throw missing("port_name") }
+        guard let instance = raw.instance else { throw missing("instance") }
         guard let port, (1...65535).contains(port) else { throw missing("port") }
+        // Absent or null is what ledgers before the field meant: TCP.
+        guard let transport = transport.map(Self.transport) ?? .tcp else { throw missing("protocol") }
         guard let created, Timestamp.range.contains(created) else { throw missing("created_at") }
         guard let refreshed, Timestamp.range.contains(refreshed) else { throw missing("refreshed_at") }
         if let expires, expires < Timestamp.range.lowerBound { throw missing("expires_at") }
@@ -223,11 +225,25 @@ private struct Scanner {
         let expiry = expires.map(Timestamp.clamped)
         let lifetime = ttl.map(Lease.clampedTTL)
         if let focus, !root.isEmpty, !root.equals(focus) { return (nil, raw) }
-        let key = LeaseKey(root: text(root, .root), service: text(raw.service!, .service), portName: text(raw.portName!, .portName),
-                           instance: text(raw.instance!, .instance))
+        // An empty root is how the ledger spells a shared lease (`LeaseKey.Owner.ledgerRoot`).
+        let owner: LeaseKey.Owner = root.isEmpty ? .shared : .project(root: text(root, .root))
+        let key = LeaseKey(owner: owner, service: text(service, .service), portName: text(portName, .portName),
+                           instance: text(instance, .instance))
         return (Lease(key: key, project: project.map { text($0, .project) } ?? "", manifest: manifest.map { text($0, .manifest) } ?? "",
-                      port: Int(port), transport: transport.map { text($0, .transport) } ?? "tcp", createdAt: created,
+                      port: Int(port), transport: transport, createdAt: created,
                       refreshedAt: refreshed, expiresAt: expiry, ttl: lifetime, retiredPorts: retired, preferred: preferred.map(Int.init)), raw)
+    }
+
+    /// The transport a `protocol` value names, spelt as `Transport`'s raw values; nil for any
+    /// other. Every lease is checked, so this compares bytes rather than making a string.
+    private static func transport(_ bytes: Key) -> Transport? {
+        let text = bytes.slice
+        guard text.count == 3, text[2] == UInt8(ascii: "p") else { return nil }
+        switch (text[0], text[1]) {
+        case (UInt8(ascii: "t"), UInt8(ascii: "c")): return .tcp
+        case (UInt8(ascii: "u"), UInt8(ascii: "d")): return .udp
+        default: return nil
+        }
     }
 
     /// The string of `bytes`, reused from the previous lease's `field` when the bytes are the same.
@@ -268,10 +284,7 @@ private struct Scanner {
 
         /// Byte order, the order Styxy writes keys in; -1, 0 or 1.
         static func compare(_ a: Key, _ b: Key) -> Int {
-            let common = min(a.slice.count, b.slice.count)
-            let order = common == 0 ? 0 : memcmp(a.slice.baseAddress!, b.slice.baseAddress!, common)
-            if order != 0 { return order < 0 ? -1 : 1 }
-            return a.slice.count == b.slice.count ? 0 : (a.slice.count < b.slice.count ? -1 : 1)
+            ByteOrder.compare(a.slice, b.slice)
         }
     }
 
@@ -357,14 +370,14 @@ private struct Scanner {
 
     /// A string's bytes when it has no escapes (the common case), else its decoded text.
     mutating func rawString() throws(LedgerCodec.Problem) -> Key {
-        guard offset < bytes.count, bytes[offset] == 0x22 else { throw fail("expected a string") }
+        guard offset < bytes.count, let base = bytes.baseAddress, bytes[offset] == 0x22 else { throw fail("expected a string") }
         let start = offset + 1
-        if start < bytes.count, let quote = memchr(bytes.baseAddress! + start, 0x22, bytes.count - start) {
-            let end = bytes.baseAddress!.distance(to: quote.assumingMemoryBound(to: UInt8.self))
-            let slice = UnsafeBufferPointer(start: bytes.baseAddress! + start, count: end - start)
+        if start < bytes.count, let quote = memchr(base + start, 0x22, bytes.count - start) {
+            let end = base.distance(to: quote.assumingMemoryBound(to: UInt8.self))
+            let slice = UnsafeBufferPointer(start: base + start, count: end - start)
             // Without a backslash the bytes are the text. (Raw control characters, which strict
             // JSON forbids, are taken as they are: they cannot make a ledger ambiguous.)
-            if slice.isEmpty || memchr(slice.baseAddress!, 0x5c, slice.count) == nil {
+            if slice.isEmpty || memchr(base + start, 0x5c, slice.count) == nil {
                 offset = end + 1
                 return Key(slice: slice)
             }
@@ -395,6 +408,8 @@ private struct Scanner {
         return raw.text
     }
 
+    /// Inlined: it runs for every nullable field of every lease in the ledger.
+    @inline(__always)
     mutating func takeNull() -> Bool {
         if offset + 4 <= bytes.count, bytes[offset] == 0x6e, bytes[offset + 1] == 0x75, bytes[offset + 2] == 0x6c, bytes[offset + 3] == 0x6c {
             offset += 4
@@ -411,14 +426,14 @@ private struct Scanner {
         // 18 digits cannot overflow, and every number Styxy writes but the extremes is shorter.
         var value: Int64 = 0
         var digits = 0
-        while offset < bytes.count, digits < 18, bytes[offset] >= 0x30, bytes[offset] <= 0x39 {
-            value = value * 10 - Int64(bytes[offset] - 0x30)
+        while offset < bytes.count, digits < 18, let digit = ASCII.digitValue(bytes[offset]) {
+            value = value * 10 - Int64(digit)
             offset += 1
             digits += 1
         }
-        while offset < bytes.count, bytes[offset] >= 0x30, bytes[offset] <= 0x39 {
+        while offset < bytes.count, let digit = ASCII.digitValue(bytes[offset]) {
             let (shifted, over) = value.multipliedReportingOverflow(by: 10)
-            let (next, under) = shifted.subtractingReportingOverflow(Int64(bytes[offset] - 0x30))
+            let (next, under) = shifted.subtractingReportingOverflow(Int64(digit))
             guard !over, !under else { throw fail("a number beyond 64 bits") }
             value = next
             offset += 1

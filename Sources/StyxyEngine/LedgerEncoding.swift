@@ -21,7 +21,11 @@ extension LedgerCodec {
         for (index, position) in order.enumerated() {
             let lease = leases[position]
             if index > 0, leases[order[index - 1]].key == lease.key {
-                throw Unwritable(description: "two leases share the key \(lease.key.service) of \(lease.key.root.isEmpty ? "(shared)" : lease.key.root) [\(lease.key.instance)]")
+                throw Unwritable(description: "two leases share the key \(lease.key.service) of \(lease.key.root ?? "(shared)") [\(lease.key.instance)]")
+            }
+            // The ledger spells "shared" as an empty root; a project's would be read back as shared.
+            if lease.key.root?.isEmpty == true {
+                throw Unwritable(description: "lease \(lease.key.service) names an empty project root")
             }
             func check(_ port: Int) throws(Unwritable) {
                 guard (1...65535).contains(port) else { throw Unwritable(description: "lease \(lease.key.service) names port \(port), outside 1-65535") }
@@ -30,7 +34,7 @@ extension LedgerCodec {
             if let preferred = lease.preferred { try check(preferred) }
             for port in lease.retiredPorts { try check(port) }
             out.append(ascii: index == 0 ? "\n{\"root\":" : ",\n{\"root\":")
-            JSONValue.quote(lease.key.root, into: &out)
+            JSONValue.quote(lease.key.owner.ledgerRoot, into: &out)
             out.append(ascii: ",\"service\":")
             JSONValue.quote(lease.key.service, into: &out)
             out.append(ascii: ",\"port_name\":")
@@ -40,7 +44,7 @@ extension LedgerCodec {
             out.append(ascii: ",\"port\":")
             out.append(decimal: lease.port)
             out.append(ascii: ",\"protocol\":")
-            JSONValue.quote(lease.transport, into: &out)
+            JSONValue.quote(lease.transport.rawValue, into: &out)
             out.append(ascii: ",\"project\":")
             JSONValue.quote(lease.project, into: &out)
             out.append(ascii: ",\"manifest\":")

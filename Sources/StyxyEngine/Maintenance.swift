@@ -52,8 +52,8 @@ public struct LeaseMaintenance: Sendable {
         _ lease: Lease, now: Int64, presence: (String, Bool) -> Presence = presence(of:folder:)
     ) -> PruneReason? {
         if lease.isExpired(at: now) { return .expired }
-        if lease.isShared { return nil }
-        if presence(lease.key.root, true) == .gone { return .rootGone }
+        guard let root = lease.key.root else { return nil }
+        if presence(root, true) == .gone { return .rootGone }
         if !lease.manifest.isEmpty && presence(lease.manifest, false) == .gone { return .manifestGone }
         return nil
     }

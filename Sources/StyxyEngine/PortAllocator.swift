@@ -55,7 +55,7 @@ struct PortAllocator {
     /// A port for `key`, or a `noFreePort` error explaining what holds the range.
     mutating func allocate(for lease: LeaseKey, service: Service, port: NamedPort) throws(StyxyError) -> Int {
         var refusals = Refusals()
-        let transport: TransportProtocol = service.transport == .udp ? .udp : .tcp
+        let transport = service.transport
         for candidate in candidates(for: service, port: port) {
             if candidate != port.preferred && avoid.contains(candidate) {
                 refusals.leased.append(candidate)
@@ -80,7 +80,7 @@ struct PortAllocator {
     }
 
     private func noFreePort(service: Service, port: NamedPort, refusals: Refusals) -> StyxyError {
-        let label = service.hasNamedPorts ? "\(service.name).\(port.name)" : service.name
+        let label = service.label(of: port)
         var reasons: [String] = []
         func add(_ ports: [Int], _ what: String) {
             guard !ports.isEmpty else { return }

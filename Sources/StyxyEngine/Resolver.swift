@@ -47,6 +47,9 @@ public struct Assignment: Sendable, Equatable {
     public var shared: Bool
     /// Who listens on the port now, when anyone does.
     public var occupant: PortOccupant?
+
+    /// `web`, or `emulators.ui` for a named port: how messages name the port.
+    public var label: PortLabel { PortLabel(service: service, port: portName) }
 }
 
 /// Something a user should hear about: a conflict, a TIME_WAIT, a shared service in use.
@@ -73,6 +76,21 @@ public struct ResolveReport: Sendable {
     public var pendingMoves = false
 
     public var conflicts: [Finding] { findings.filter { $0.severity == .conflict } }
+
+    /// The port `label` was given; nil when this report does not cover it.
+    public func port(of label: PortLabel) -> Int? {
+        assignments.first { $0.service == label.service && $0.portName == label.port }?.port
+    }
+
+    /// The port of `port`, one of `service`'s. A report of `resolve(manifest)` holds every port of
+    /// that manifest, so a miss means the report is another manifest's: a programming error,
+    /// stopped here rather than rendered as port 0.
+    public func port(of service: Service, _ port: NamedPort) -> Int {
+        guard let leased = self.port(of: service.label(of: port)) else {
+            preconditionFailure("the resolve report of \(root) has no port \(service.label(of: port))")
+        }
+        return leased
+    }
 }
 
 /// Brings the ledger in line with a manifest: keeps existing leases, hands out new ones through
@@ -133,8 +151,8 @@ public struct Resolver: Sendable {
     }
 
     func takeSnapshot(for manifest: Manifest) throws(StyxyError) -> PortSnapshot {
-        var protocols: Set<TransportProtocol> = [.tcp]
-        if manifest.services.contains(where: { $0.transport == .udp }) { protocols.insert(.udp) }
+        var protocols: Set<Transport> = [.tcp]
+        for service in manifest.services { protocols.insert(service.transport) }
         do {
             return try probe.snapshot(protocols: protocols)
         } catch {
@@ -151,187 +169,5 @@ public struct Resolver: Sendable {
                 return (key, service, port)
             }
         }
-    }
-
-    /// Changes `state` to what the manifest needs; pure but for the probe's bind tests. Only this
-    /// project's and shared leases are looked at one by one; the rest of a large ledger is touched
-    /// once (for expiry) and indexed only when a new port must be chosen.
-    ///
-    /// `state` may hold only this project's and the shared leases (the lock-free first look);
-    /// `everyone` gives every lease, for choosing ports and recognising other projects.
-    func plan(
-        _ manifest: Manifest, state: inout LedgerState, snapshot: PortSnapshot, options: ResolveOptions,
-        everyone: () throws(StyxyError) -> [Lease]
-    ) throws(StyxyError) -> ResolveReport {
-        // A clock outside 1970-9999 (a broken RTC, a test's) is pinned to the range, so no time
-        // Styxy stores, and no sum below, leaves what the ledger can hold.
-        let now = Timestamp.clamped(clock())
-        let wanted = Self.wantedKeys(manifest, instance: options.instance)
-        let wantedKeys = Set(wanted.map(\.key))
-        var report = ResolveReport(project: manifest.project, root: manifest.root, instance: options.instance,
-                                   assignments: [], released: [], findings: [], ledgerChanged: false)
-        var changed = false
-
-        // Release what the manifest dropped; drop others' expired leases while we are here.
-        var kept: [Lease] = []
-        kept.reserveCapacity(state.leases.count)
-        var index: [LeaseKey: Int] = [:]
-        for lease in state.leases {
-            let relevant = lease.isShared || lease.key.root == manifest.root
-            if relevant && wantedKeys.contains(lease.key) {
-                index[lease.key] = kept.count
-                kept.append(lease)
-            } else if relevant && lease.key.root == manifest.root && lease.key.instance == options.instance {
-                report.released.append(lease)
-                changed = true
-            } else if lease.isExpired(at: now) {
-                changed = true
-            } else {
-                kept.append(lease)
-            }
-        }
-        state.leases = kept
-
-        let existing = wanted.compactMap { item in index[item.key].map { (state.leases[$0].port, item.service.transport == .udp ? TransportProtocol.udp : .tcp) } }
-        let known: [(root: String, name: String)]
-        if existing.contains(where: { snapshot.isListening(UInt16($0.0), proto: $0.1) }) {
-            known = Dictionary(try everyone().filter { !$0.isShared }.map { ($0.key.root, $0.project) }, uniquingKeysWith: { a, _ in a })
-                .map { (root: $0.key, name: $0.value) }
-        } else {
-            known = []
-        }
-        let classifier = HolderClassifier(probe: probe, snapshot: snapshot) { known }
-        let occupants = classifier.occupants(of: existing, root: manifest.root)
-        var allocator: PortAllocator?
-        func allocate(_ key: LeaseKey, _ service: Service, _ port: NamedPort, freeing held: Lease? = nil) throws(StyxyError) -> Int {
-            if allocator == nil {
-                var held = LedgerState(leases: try everyone()).heldPorts(at: now)
-                for lease in state.leases where !lease.isExpired(at: now) { for port in lease.heldPorts { held[port] = lease } }
-                allocator = PortAllocator(probe: probe, snapshot: snapshot, catalog: catalog, held: held)
-                // Ports with a preference of their own are placed first, and no other port of this
-                // manifest may take a port one of them prefers, whatever the order of the services.
-                allocator?.avoid = Set(wanted.compactMap(\.port.preferred))
-            }
-            return try allocator!.allocate(for: key, service: service, port: port)
-        }
-        func ttl(of lease: Lease?) -> Int64? {
-            switch options.ttl {
-            case .keep: return lease?.ttl
-            case .set(let seconds): return Lease.clampedTTL(seconds)
-            case .clear: return nil
-            }
-        }
-
-        // The first phase of a move: the new port, with the old one kept held (see settleMoves).
-        func move(_ lease: inout Lease, _ assignment: inout Assignment, to fresh: Int) {
-            lease.retiredPorts.append(lease.port)
-            lease.port = fresh
-            allocator?.held[fresh] = lease
-            assignment.previousPort = assignment.port
-            assignment.port = fresh
-            assignment.status = .moved
-            assignment.occupant = nil
-        }
-
-        let ordered = wanted.filter { $0.port.preferred != nil } + wanted.filter { $0.port.preferred == nil }
-        for (key, service, port) in ordered {
-            let label = service.hasNamedPorts ? "\(service.name).\(port.name)" : service.name
-            if let position = index[key] {
-                var lease = state.leases[position]
-                var assignment = Assignment(service: service.name, portName: port.name, env: port.env, port: lease.port,
-                                            status: .kept, previousPort: nil, shared: service.shared, occupant: occupants[lease.port])
-                // The manifest moved the port: a range or type that no longer holds it, or a new
-                // preference (tried once; kept only when free).
-                let undeclared = !service.shared && lease.port != port.preferred && !service.range.contains(lease.port)
-                    && !service.typePreferred.contains(lease.port)
-                let newPreference = !service.shared && port.preferred != nil && port.preferred != lease.port && port.preferred != lease.preferred
-                if undeclared || newPreference {
-                    let fresh = try allocate(key, service, port)
-                    if undeclared || fresh == port.preferred {
-                        report.findings.append(Finding(severity: .note, service: label, port: lease.port,
-                                                       message: undeclared ? "port \(lease.port) is outside what the manifest now declares for \(label); moved to \(fresh)"
-                                                           : "\(label) now prefers \(fresh); moved from \(lease.port)"))
-                        move(&lease, &assignment, to: fresh)
-                    } else {
-                        report.findings.append(Finding(severity: .note, service: label, port: lease.port,
-                                                       message: "\(label) now prefers \(port.preferred!), which is not free; keeping \(lease.port)"))
-                    }
-                    lease.preferred = port.preferred
-                    changed = true
-                } else if let occupant = occupants[lease.port], !service.shared, occupant.holderClass != .thisProject {
-                    if options.reassign {
-                        let fresh = try allocate(key, service, port)
-                        report.findings.append(Finding(severity: .note, service: label, port: lease.port,
-                                                       message: "port \(lease.port) is held by \(occupant.description) (\(occupant.holderClass.label)); moved \(label) to \(fresh)"))
-                        move(&lease, &assignment, to: fresh)
-                        changed = true
-                    } else {
-                        report.findings.append(conflict(label: label, port: lease.port, occupant: occupant))
-                    }
-                } else if let occupant = occupants[lease.port], service.shared {
-                    report.findings.append(Finding(severity: .note, service: label, port: lease.port,
-                                                   message: "shared service \(label) is running: \(occupant.description)"))
-                } else if occupants[lease.port] == nil && snapshot.hasTimeWait(UInt16(lease.port)) {
-                    report.findings.append(Finding(severity: .note, service: label, port: lease.port,
-                                                   message: "port \(lease.port) has connections in TIME_WAIT; a server that sets SO_REUSEADDR (most do) can bind it now, others within a minute"))
-                }
-                if !service.shared { lease.ttl = ttl(of: lease) }
-                if refresh(&lease, project: service.shared ? "" : manifest.project, manifest: manifest, now: now,
-                           expiry: service.shared ? lease.expiresAt : lease.ttl.map { Timestamp.adding($0, to: now) }) {
-                    changed = true
-                }
-                if lease != state.leases[position] { changed = true }
-                state.leases[position] = lease
-                report.assignments.append(assignment)
-            } else {
-                let chosen = try allocate(key, service, port)
-                let lease = Lease(key: key, project: service.shared ? "" : manifest.project,
-                                  manifest: service.shared ? "" : FileIO.join(manifest.root, FileIO.basename(manifest.path)),
-                                  port: chosen, transport: service.transport.rawValue, createdAt: now, refreshedAt: now,
-                                  expiresAt: service.shared ? nil : ttl(of: nil).map { Timestamp.adding($0, to: now) }, ttl: service.shared ? nil : ttl(of: nil),
-                                  preferred: port.preferred)
-                allocator?.held[chosen] = lease
-                index[key] = state.leases.count
-                state.leases.append(lease)
-                report.assignments.append(Assignment(service: service.name, portName: port.name, env: port.env, port: chosen,
-                                                     status: .new, previousPort: nil, shared: service.shared, occupant: nil))
-                changed = true
-            }
-        }
-        report.assignments.sort { ($0.service, $0.portName) < ($1.service, $1.portName) }
-        report.ledgerChanged = changed
-        report.pendingMoves = wanted.contains { index[$0.key].map { !state.leases[$0].retiredPorts.isEmpty } ?? false }
-        return report
-    }
-
-    /// Renews `lease` when due; true when it changed.
-    private func refresh(_ lease: inout Lease, project: String, manifest: Manifest, now: Int64, expiry: Int64?) -> Bool {
-        let manifestPath = lease.isShared ? lease.manifest : FileIO.join(manifest.root, FileIO.basename(manifest.path))
-        let stale = now - lease.refreshedAt >= Self.refreshInterval
-        let expiryMoved: Bool
-        switch (lease.expiresAt, expiry) {
-        case (nil, nil): expiryMoved = false
-        case let (old?, new?):
-            // Short TTLs are renewed more eagerly: never let a lease lose more than a quarter of its life.
-            let slack = min(Self.refreshInterval, max(0, (new - now) / 4))
-            expiryMoved = old <= now || abs(new - old) > slack
-        default: expiryMoved = true
-        }
-        guard stale || expiryMoved || lease.project != project || lease.manifest != manifestPath else { return false }
-        lease.refreshedAt = now
-        lease.expiresAt = expiry
-        lease.project = project
-        lease.manifest = manifestPath
-        return true
-    }
-
-    private func conflict(label: String, port: Int, occupant: PortOccupant) -> Finding {
-        var step = "run `styxy resolve --reassign` to move \(label) to a free port"
-        if let holder = occupant.holders.first {
-            step = "stop PID \(holder.pid) (`kill \(holder.pid)`), or " + step
-        }
-        return Finding(severity: .conflict, service: label, port: port,
-                       message: "port \(port), leased to \(label), is held by \(occupant.description) (\(occupant.holderClass.label))",
-                       nextStep: step)
     }
 }

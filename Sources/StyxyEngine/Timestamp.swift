@@ -2,6 +2,8 @@
 import Glibc
 #endif
 
+import StyxyCore
+
 /// Seconds since the epoch, shown as RFC 3339 UTC (`2026-11-29T05:46:50Z`).
 ///
 /// Every time Styxy keeps lies in `range`, 1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z: what
@@ -68,9 +70,8 @@ public enum Timestamp {
             func number(_ from: Int, _ count: Int) -> Int64? {
                 var value: Int64 = 0
                 for index in from..<from + count {
-                    let byte = bytes[index]
-                    guard byte >= 0x30, byte <= 0x39 else { return nil }
-                    value = value * 10 + Int64(byte - 0x30)
+                    guard let digit = ASCII.digitValue(bytes[index]) else { return nil }
+                    value = value * 10 + Int64(digit)
                 }
                 return value
             }

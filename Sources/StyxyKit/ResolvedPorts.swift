@@ -34,8 +34,3 @@ package struct ResolvedPorts: Sendable {
         }
     }
 }
-
-extension Assignment {
-    /// `web`, or `emulators.ui` for a named port: how messages name the port.
-    package var label: String { portName == "default" ? service : "\(service).\(portName)" }
-}

@@ -29,7 +29,7 @@ package struct Workspace: Sendable {
             let longest = DurationText.longestLockWait
             // A bare number is seconds; it goes through the same reader as "10s", so "inf", "nan"
             // and "1e400" are refused like any other text.
-            switch DurationText.read(text.utf8.allSatisfy({ (0x30...0x39).contains($0) || $0 == 0x2e }) ? text + "s" : text, maximum: longest) {
+            switch DurationText.read(text.utf8.allSatisfy({ ASCII.isDigit($0) || $0 == 0x2e }) ? text + "s" : text, maximum: longest) {
             case .seconds(let seconds): return seconds
             case .tooLong:
                 throw StyxyError(.usage, "STYXY_LOCK_TIMEOUT is at most \(DurationText.describe(longest)), found '\(text)'",

@@ -234,7 +234,7 @@ public enum DurationText {
         var unit = ""
         func flush() -> Bool {
             // ASCII digits and one point only; Double() alone would also take "1e9", "inf" or "nan".
-            guard number.utf8.allSatisfy({ $0 == 0x2e || (0x30...0x39).contains($0) }), let value = Double(number) else { return false }
+            guard number.utf8.allSatisfy({ $0 == 0x2e || ASCII.isDigit($0) }), let value = Double(number) else { return false }
             let scale: Double
             switch unit {
             case "ms": scale = 0.001
@@ -252,10 +252,10 @@ public enum DurationText {
             return true
         }
         for character in text {
-            if character.isASCII && (character.isNumber || character == ".") {
+            if let byte = character.asciiValue, ASCII.isDigit(byte) || byte == 0x2e {
                 if !unit.isEmpty { guard flush() else { return .invalid } }
                 number.append(character)
-            } else if character.isASCII && character.isLetter {
+            } else if let byte = character.asciiValue, ASCII.isLetter(byte) {
                 guard !number.isEmpty else { return .invalid }
                 unit.append(character)
             } else {

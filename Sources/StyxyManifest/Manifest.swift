@@ -47,24 +47,20 @@ public struct Manifest: Sendable {
 
     /// Service and type names: lowercase letters, digits, '-' and '_', starting with a letter.
     public static func isValidName(_ name: String) -> Bool {
-        guard let first = name.utf8.first, (0x61...0x7a).contains(first), name.utf8.count <= 63 else { return false }
-        return name.utf8.allSatisfy { (0x61...0x7a).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2d || $0 == 0x5f }
+        guard let first = name.utf8.first, ASCII.isLower(first), name.utf8.count <= 63 else { return false }
+        return name.utf8.allSatisfy { ASCII.isLower($0) || ASCII.isDigit($0) || $0 == 0x2d || $0 == 0x5f }
     }
 
     /// Environment variable names: `[A-Z_][A-Z0-9_]*`.
     public static func isValidEnvName(_ name: String) -> Bool {
-        guard let first = name.utf8.first, (0x41...0x5a).contains(first) || first == 0x5f else { return false }
-        return name.utf8.allSatisfy { (0x41...0x5a).contains($0) || (0x30...0x39).contains($0) || $0 == 0x5f }
+        guard let first = name.utf8.first, ASCII.isUpper(first) || first == 0x5f else { return false }
+        return name.utf8.allSatisfy { ASCII.isUpper($0) || ASCII.isDigit($0) || $0 == 0x5f }
     }
 
     /// `web-app` → `WEB_APP`: the stem of default variable names.
     public static func envStem(_ name: String) -> String {
         String(name.uppercased().map { $0 == "-" ? "_" : $0 })
     }
-}
-
-public enum TransportKind: String, Sendable, CaseIterable {
-    case tcp, udp
 }
 
 public struct Service: Sendable {
@@ -93,12 +89,17 @@ public struct Service: Sendable {
     public var readyTimeout: Double?
     /// One machine-wide lease, the same port for every project.
     public var shared: Bool
-    public var transport: TransportKind
+    public var transport: Transport
     public var allowPrivileged: Bool
     public var location: SourceLocation
 
     /// True for services declared with `ports:` (several named ports).
     public var hasNamedPorts: Bool { !(ports.count == 1 && ports[0].name == NamedPort.defaultName) }
+
+    /// How messages name `port`, one of this service's ports.
+    public func label(of port: NamedPort) -> PortLabel {
+        PortLabel(service: name, port: port.name)
+    }
 
     /// The longest `ready: { timeout: D }`: a server that needs more than an hour to listen is
     /// hung, and `up` must end with a message rather than wait on it all day.
@@ -117,7 +118,7 @@ public struct ServiceReference: Sendable, Hashable {
 }
 
 public struct NamedPort: Sendable {
-    public static let defaultName = "default"
+    public static let defaultName = PortLabel.defaultPortName
 
     public var name: String
     public var preferred: Int?

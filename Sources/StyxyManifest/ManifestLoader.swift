@@ -53,7 +53,11 @@ public struct ManifestLoader: Sendable {
         let manifest = builder.build(document)
         let problems = builder.reader.bag
         if !problems.isEmpty { throw StyxyError(.invalidInput, problems.sorted) }
-        return manifest!
+        // `build` gives nil only after recording why, so this is a guard against a path that forgets.
+        guard let manifest else {
+            throw StyxyError(.invalidInput, "the manifest could not be read", at: SourceLocation(file: path, line: 1, column: 1))
+        }
+        return manifest
     }
 }
 
@@ -64,7 +68,7 @@ struct ManifestBuilder {
     let builtinTemplates: Set<String>
     var reader = SchemaReader()
     /// Every port read, from valid and invalid services alike, so cross-service rules see them all.
-    var declared: [(service: String, named: Bool, transport: TransportKind, port: NamedPort)] = []
+    var declared: [(service: String, named: Bool, transport: Transport, port: NamedPort)] = []
     /// Every service's name as written, in document order, and the `after:` lists read.
     var declaredNames: [String] = []
     var afterLists: [AfterList] = []
@@ -148,13 +152,13 @@ struct ManifestBuilder {
         }
         var shared = false
         if let flag = fields["shared"] { shared = reader.boolean(flag, path: "\(path).shared") ?? false }
-        var transport = TransportKind.tcp
+        var transport = Transport.tcp
         if let protocolNode = fields["protocol"], let text = reader.string(protocolNode, path: "\(path).protocol") {
-            if let kind = TransportKind(rawValue: text) {
+            if let kind = Transport(rawValue: text) {
                 transport = kind
             } else {
                 reader.bag.error("expected tcp or udp, found \(protocolNode.describedKind)", at: protocolNode, path: "\(path).protocol",
-                                 hint: TransportKind(rawValue: text.lowercased()) != nil ? "write it in lowercase: \(text.lowercased())" : nil)
+                                 hint: Transport(rawValue: text.lowercased()) != nil ? "write it in lowercase: \(text.lowercased())" : nil)
             }
         }
         var command: String? = nil
@@ -171,8 +175,9 @@ struct ManifestBuilder {
 
         var ports: [NamedPort] = []
         if let portsNode = fields["ports"] {
-            for conflicting in ["port", "env", "compose"] where fields[conflicting] != nil {
-                reader.bag.error("'\(conflicting)' cannot stand beside 'ports'", at: fields[conflicting]!, path: "\(path).\(conflicting)",
+            for conflicting in ["port", "env", "compose"] {
+                guard let misplaced = fields[conflicting] else { continue }
+                reader.bag.error("'\(conflicting)' cannot stand beside 'ports'", at: misplaced, path: "\(path).\(conflicting)",
                                  hint: "move it into one of the named ports")
             }
             ports = readNamedPorts(portsNode, service: name, path: "\(path).ports", allowPrivileged: allowPrivileged)
@@ -267,8 +272,8 @@ struct ManifestBuilder {
                                         ?? "for example 127.0.0.1 or ::1")
                 }
             }
-            if let service, !Manifest.isValidComposeName(service) {
-                reader.bag.error("invalid Compose service name '\(service)'", at: map["service"]!, path: "\(path).compose.service",
+            if let service, let serviceNode = map["service"], !Manifest.isValidComposeName(service) {
+                reader.bag.error("invalid Compose service name '\(service)'", at: serviceNode, path: "\(path).compose.service",
                                  hint: "Compose names use letters, digits, '.', '_' and '-'")
             }
             if map["service"] == nil { reader.bag.error("missing 'service'", at: node, path: "\(path).compose") }
@@ -284,13 +289,13 @@ struct ManifestBuilder {
 
     /// Rules that need all services at once: unique variables, unique preferences, unique Compose targets.
     mutating func checkAcrossServices() {
-        var variables: [String: (String, SourceLocation)] = [:]
-        var preferences: [Int: (String, SourceLocation)] = [:]
+        var variables: [String: (PortLabel, SourceLocation)] = [:]
+        var preferences: [Int: (PortLabel, SourceLocation)] = [:]
         // A container port is published once per protocol, whatever the host address.
-        var composeTargets: [String: (String, SourceLocation)] = [:]
+        var composeTargets: [String: (PortLabel, SourceLocation)] = [:]
         // Document order, so the second occurrence is the one reported.
         for (service, named, transport, port) in declared.sorted(by: { $0.port.location < $1.port.location }) {
-            let label = named ? "\(service).\(port.name)" : service
+            let label = PortLabel(service: service, port: port.name)
             let path = named ? "services.\(service).ports.\(port.name)" : "services.\(service)"
             let envAt = port.envLocation ?? port.location
             for variable in port.env {
@@ -317,7 +322,7 @@ struct ManifestBuilder {
             }
             if let compose = port.compose {
                 let at = port.composeLocation ?? port.location
-                let shown = "\(compose.service):\(compose.target)" + (transport == .tcp ? "" : "/\(transport.rawValue)")
+                let shown = "\(compose.service):\(compose.target)\(transport.composeSuffix)"
                 if let (owner, first) = composeTargets[shown] {
                     reader.bag.error("Compose port \(shown) is also published by \(owner) (line \(first.line))",
                                      at: at, path: "\(path).compose", hint: "publish each container port once")
@@ -332,11 +337,8 @@ struct ManifestBuilder {
 extension Manifest {
     /// Compose service names: letters, digits, '.', '_' and '-', starting with a letter or digit.
     static func isValidComposeName(_ name: String) -> Bool {
-        func isAlphanumeric(_ byte: UInt8) -> Bool {
-            (0x61...0x7a).contains(byte) || (0x41...0x5a).contains(byte) || (0x30...0x39).contains(byte)
-        }
-        guard let first = name.utf8.first, isAlphanumeric(first) else { return false }
-        return name.utf8.allSatisfy { isAlphanumeric($0) || $0 == 0x2e || $0 == 0x5f || $0 == 0x2d }
+        guard let first = name.utf8.first, ASCII.isAlphanumeric(first) else { return false }
+        return name.utf8.allSatisfy { ASCII.isAlphanumeric($0) || $0 == 0x2e || $0 == 0x5f || $0 == 0x2d }
     }
 
     /// An IPv4 address in dotted-quad form or an IPv6 address without brackets, as the kernel reads them.

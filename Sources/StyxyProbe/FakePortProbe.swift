@@ -4,6 +4,8 @@ internal import Glibc
 internal import Darwin
 #endif
 
+import StyxyCore
+
 /// A scripted port probe for engine and command tests. A configured listener shows in snapshots and
 /// fails bind tests, as a real one would; `failBind` scripts a port that only the bind test catches
 /// (a holder in another network namespace, say). Call counters let tests prove the hybrid check ran.
@@ -28,7 +30,7 @@ public final class FakePortProbe: PortProbe, @unchecked Sendable {
 
     private struct BindKey: Hashable {
         var port: UInt16
-        var proto: TransportProtocol
+        var proto: Transport
     }
 
     private let lock = Lock()
@@ -43,7 +45,7 @@ public final class FakePortProbe: PortProbe, @unchecked Sendable {
     /// Adds a listener and returns its made-up socket inode.
     @discardableResult
     public func addListener(
-        port: UInt16, proto: TransportProtocol = .tcp, family: AddressFamily = .ipv4,
+        port: UInt16, proto: Transport = .tcp, family: AddressFamily = .ipv4,
         address: String? = nil, holder: PortHolder? = nil
     ) -> UInt64 {
         lock.withLock {
@@ -56,7 +58,7 @@ public final class FakePortProbe: PortProbe, @unchecked Sendable {
         }
     }
 
-    public func removeListeners(port: UInt16, proto: TransportProtocol = .tcp) {
+    public func removeListeners(port: UInt16, proto: Transport = .tcp) {
         lock.withLock { state.listeners.removeAll { $0.entry.port == port && $0.entry.proto == proto } }
     }
 
@@ -65,7 +67,7 @@ public final class FakePortProbe: PortProbe, @unchecked Sendable {
     }
 
     /// Makes `bindTest` answer `result` for this port, whatever the listeners say; nil clears it.
-    public func failBind(port: UInt16, proto: TransportProtocol = .tcp, with result: BindResult? = .inUse) {
+    public func failBind(port: UInt16, proto: Transport = .tcp, with result: BindResult? = .inUse) {
         lock.withLock { state.bindFailures[BindKey(port: port, proto: proto)] = result }
     }
 
@@ -88,7 +90,7 @@ public final class FakePortProbe: PortProbe, @unchecked Sendable {
 
     // MARK: PortProbe
 
-    public func snapshot(protocols: Set<TransportProtocol>) throws -> PortSnapshot {
+    public func snapshot(protocols: Set<Transport>) throws -> PortSnapshot {
         lock.withLock {
             state.snapshotCalls += 1
             var entries = state.listeners.map(\.entry).filter { protocols.contains($0.proto) }
@@ -103,7 +105,7 @@ public final class FakePortProbe: PortProbe, @unchecked Sendable {
         }
     }
 
-    public func bindTest(port: UInt16, proto: TransportProtocol) -> BindResult {
+    public func bindTest(port: UInt16, proto: Transport) -> BindResult {
         lock.withLock {
             state.bindTestCalls += 1
             state.boundPorts.append(port)

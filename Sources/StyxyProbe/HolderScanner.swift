@@ -50,10 +50,11 @@ struct HolderScanner {
         defer { closedir(dir) }
         var found: [UInt64] = []
         withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { link in
+            guard let target = link.baseAddress else { return }
             while let entry = readdir(dir) {
                 let length = withUnsafePointer(to: &entry.pointee.d_name) {
                     $0.withMemoryRebound(to: CChar.self, capacity: 256) {
-                        readlinkat(fdDir, $0, link.baseAddress!, link.count)
+                        readlinkat(fdDir, $0, target, link.count)
                     }
                 }
                 guard length > 0, let inode = Self.socketInode(UnsafeBufferPointer(rebasing: link[..<length]))
@@ -89,8 +90,7 @@ struct HolderScanner {
         for (i, byte) in prefix.enumerated() where UInt8(bitPattern: link[i]) != byte { return nil }
         var value: UInt64 = 0
         for c in link[prefix.count..<(link.count - 1)] {
-            let digit = UInt8(bitPattern: c) &- UInt8(ascii: "0")
-            guard digit < 10 else { return nil }
+            guard let digit = ASCII.digitValue(UInt8(bitPattern: c)) else { return nil }
             value = value &* 10 &+ UInt64(digit)
         }
         return value
@@ -102,8 +102,7 @@ struct HolderScanner {
                 var value: Int32 = 0
                 var i = 0
                 while name[i] != 0 {
-                    let digit = name[i] &- UInt8(ascii: "0")
-                    guard digit < 10, i < 9 else { return nil }
+                    guard let digit = ASCII.digitValue(name[i]), i < 9 else { return nil }
                     value = value * 10 + Int32(digit)
                     i += 1
                 }
@@ -114,9 +113,10 @@ struct HolderScanner {
 
     private static func readLink(_ path: String) -> String? {
         withUnsafeTemporaryAllocation(of: CChar.self, capacity: Int(PATH_MAX)) { buffer in
-            let length = readlink(path, buffer.baseAddress!, buffer.count)
+            guard let start = buffer.baseAddress else { return nil }
+            let length = readlink(path, start, buffer.count)
             guard length >= 0 else { return nil }
-            return String(decoding: UnsafeRawBufferPointer(start: buffer.baseAddress, count: length), as: UTF8.self)
+            return String(decoding: UnsafeRawBufferPointer(start: start, count: length), as: UTF8.self)
         }
     }
 

@@ -16,13 +16,13 @@ public struct LinuxPortProbe: PortProbe {
 
     /// Reads each table once. A missing table (IPv6 disabled, UDP not asked for) is not an error; an
     /// unreadable one throws `FileIOError`, since an empty answer would look like "all ports free".
-    public func snapshot(protocols: Set<TransportProtocol>) throws -> PortSnapshot {
+    public func snapshot(protocols: Set<Transport>) throws -> PortSnapshot {
         #if os(Linux)
         if procRoot == "/proc", let entries = Self.diagnosticSnapshot(protocols: protocols) {
             return PortSnapshot(entries: entries)
         }
         var entries: [SocketEntry] = []
-        for proto in TransportProtocol.allCases where protocols.contains(proto) {
+        for proto in Transport.allCases where protocols.contains(proto) {
             for (suffix, family) in [("", AddressFamily.ipv4), ("6", .ipv6)] {
                 guard let bytes = try FileIO.readSystem("\(procRoot)/net/\(proto.rawValue)\(suffix)") else { continue }
                 ProcNetParser.parse(bytes, proto: proto, family: family, into: &entries)
@@ -36,7 +36,7 @@ public struct LinuxPortProbe: PortProbe {
 
     /// Binds the IPv4 wildcard, then the IPv6 wildcard (v6-only, so it does not overlap the IPv4 test),
     /// the way a server started on this port would; a listener on any single address then fails it.
-    public func bindTest(port: UInt16, proto: TransportProtocol) -> BindResult {
+    public func bindTest(port: UInt16, proto: Transport) -> BindResult {
         #if os(Linux)
         guard port != 0 else { return .denied(EINVAL) }
         let v4 = Self.tryBind(family: AF_INET, port: port, proto: proto) ?? .denied(EAFNOSUPPORT)
@@ -65,9 +65,9 @@ public struct LinuxPortProbe: PortProbe {
     /// The same tables through netlink `sock_diag` (much cheaper than `/proc`, see `SocketDiag`);
     /// nil when netlink is unavailable (a sandbox), so `/proc` answers instead. TCP: listeners and
     /// TIME_WAIT; UDP: every bound socket.
-    private static func diagnosticSnapshot(protocols: Set<TransportProtocol>) -> [SocketEntry]? {
+    private static func diagnosticSnapshot(protocols: Set<Transport>) -> [SocketEntry]? {
         var entries: [SocketEntry] = []
-        for proto in TransportProtocol.allCases where protocols.contains(proto) {
+        for proto in Transport.allCases where protocols.contains(proto) {
             let states = proto == .tcp ? SocketDiag.listenState | SocketDiag.timeWaitState : SocketDiag.allStates
             for family in [AddressFamily.ipv4, .ipv6] {
                 do {
@@ -83,7 +83,7 @@ public struct LinuxPortProbe: PortProbe {
     }
 
     /// nil when the address family is not available on this host.
-    private static func tryBind(family: Int32, port: UInt16, proto: TransportProtocol) -> BindResult? {
+    private static func tryBind(family: Int32, port: UInt16, proto: Transport) -> BindResult? {
         let type = proto == .tcp ? SOCK_STREAM : SOCK_DGRAM
         let fd = socket(family, Int32(type.rawValue | SOCK_CLOEXEC.rawValue), 0)
         if fd < 0 { return errno == EAFNOSUPPORT ? nil : .denied(errno) }

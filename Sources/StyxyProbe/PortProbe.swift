@@ -1,6 +1,4 @@
-public enum TransportProtocol: String, Sendable, Hashable, CaseIterable {
-    case tcp, udp
-}
+import StyxyCore
 
 public enum AddressFamily: String, Sendable, Hashable {
     case ipv4, ipv6
@@ -17,7 +15,7 @@ public enum SocketState: Sendable, Hashable {
 
 /// One line of `/proc/net/{tcp,tcp6,udp,udp6}`.
 public struct SocketEntry: Sendable, Hashable {
-    public var proto: TransportProtocol
+    public var proto: Transport
     public var family: AddressFamily
     /// Printable local address: `127.0.0.1`, `::`, `::1`, `::ffff:127.0.0.1`.
     public var localAddress: String
@@ -28,7 +26,7 @@ public struct SocketEntry: Sendable, Hashable {
     public var inode: UInt64
 
     public init(
-        proto: TransportProtocol, family: AddressFamily, localAddress: String, port: UInt16,
+        proto: Transport, family: AddressFamily, localAddress: String, port: UInt16,
         state: SocketState, uid: UInt32, inode: UInt64
     ) {
         self.proto = proto
@@ -96,9 +94,9 @@ public enum PortProbeError: Error, Sendable, CustomStringConvertible {
 /// What the operating system says about ports; injected so the engine can be tested without one.
 public protocol PortProbe: Sendable {
     /// One read of the kernel's socket tables for the given protocols.
-    func snapshot(protocols: Set<TransportProtocol>) throws -> PortSnapshot
+    func snapshot(protocols: Set<Transport>) throws -> PortSnapshot
     /// Whether a server could bind `port` on the wildcard addresses right now.
-    func bindTest(port: UInt16, proto: TransportProtocol) -> BindResult
+    func bindTest(port: UInt16, proto: Transport) -> BindResult
     /// The kernel's ephemeral port range; nil when unknown.
     func ephemeralRange() -> ClosedRange<UInt16>?
     /// Finds the processes owning the given socket inodes, noting those that could not be inspected.
@@ -122,7 +120,7 @@ public struct PortSnapshot: Sendable {
     private let timeWaitPorts: Set<UInt16>
 
     private struct PortKey: Hashable {
-        var proto: TransportProtocol
+        var proto: Transport
         var port: UInt16
     }
 
@@ -147,11 +145,11 @@ public struct PortSnapshot: Sendable {
         self.timeWaitPorts = timeWait
     }
 
-    public func listeners(on port: UInt16, proto: TransportProtocol = .tcp) -> [SocketEntry] {
+    public func listeners(on port: UInt16, proto: Transport = .tcp) -> [SocketEntry] {
         listenerIndex[PortKey(proto: proto, port: port)]?.map { entries[$0] } ?? []
     }
 
-    public func isListening(_ port: UInt16, proto: TransportProtocol = .tcp) -> Bool {
+    public func isListening(_ port: UInt16, proto: Transport = .tcp) -> Bool {
         listenerIndex[PortKey(proto: proto, port: port)] != nil
     }
 

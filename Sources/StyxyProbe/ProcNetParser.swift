@@ -4,12 +4,14 @@ internal import Glibc
 internal import Darwin
 #endif
 
+import StyxyCore
+
 /// Reads the kernel's socket tables (`/proc/net/tcp` and friends) straight from their bytes: this runs
 /// on every resolve, and a busy machine has thousands of lines.
 enum ProcNetParser {
     /// Appends one entry per well-formed line; the header and lines that do not parse are skipped.
     static func parse(
-        _ bytes: [UInt8], proto: TransportProtocol, family: AddressFamily, into entries: inout [SocketEntry]
+        _ bytes: [UInt8], proto: Transport, family: AddressFamily, into entries: inout [SocketEntry]
     ) {
         bytes.withUnsafeBufferPointer { buffer in
             var lineStart = 0
@@ -41,7 +43,7 @@ enum ProcNetParser {
 
     // Fields: sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode ...
     private static func parseLine(
-        _ buffer: UnsafeBufferPointer<UInt8>, _ line: Range<Int>, proto: TransportProtocol,
+        _ buffer: UnsafeBufferPointer<UInt8>, _ line: Range<Int>, proto: Transport,
         family: AddressFamily
     ) -> SocketEntry? {
         var fields = FieldReader(buffer: buffer, position: line.lowerBound, end: line.upperBound)
@@ -70,7 +72,7 @@ enum ProcNetParser {
             state: socketState(UInt8(rawState), proto: proto), uid: UInt32(uidValue), inode: inodeValue)
     }
 
-    private static func socketState(_ raw: UInt8, proto: TransportProtocol) -> SocketState {
+    private static func socketState(_ raw: UInt8, proto: Transport) -> SocketState {
         switch (proto, raw) {
         case (.tcp, 0x0A): .listen
         case (.tcp, 0x06): .timeWait
@@ -93,18 +95,19 @@ enum ProcNetParser {
             for byte in 0..<byteCount {
                 let word = byte / 4, inWord = byte % 4
                 let at = range.lowerBound + byte * 2
-                guard let high = hexDigit(buffer[at]), let low = hexDigit(buffer[at + 1]) else { return nil }
+                guard let high = ASCII.hexValue(buffer[at]), let low = ASCII.hexValue(buffer[at + 1]) else { return nil }
                 raw[word * 4 + (littleEndian ? 3 - inWord : inWord)] = high << 4 | low
             }
-            return format(UnsafeRawPointer(raw.baseAddress!), family: family)
+            guard let base = raw.baseAddress else { return nil }
+            return format(UnsafeRawPointer(base), family: family)
         }
     }
 
     static func format(_ raw: UnsafeRawPointer, family: AddressFamily) -> String? {
         withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { text -> String? in
             let af = family == .ipv4 ? AF_INET : AF_INET6
-            guard inet_ntop(af, raw, text.baseAddress!, socklen_t(text.count)) != nil else { return nil }
-            return String(cString: text.baseAddress!)
+            guard let base = text.baseAddress, inet_ntop(af, raw, base, socklen_t(text.count)) != nil else { return nil }
+            return String(cString: base)
         }
     }
 
@@ -112,7 +115,7 @@ enum ProcNetParser {
         guard !range.isEmpty, range.count <= 16 else { return nil }
         var value: UInt64 = 0
         for i in range {
-            guard let digit = hexDigit(buffer[i]) else { return nil }
+            guard let digit = ASCII.hexValue(buffer[i]) else { return nil }
             value = value << 4 | UInt64(digit)
         }
         return value
@@ -122,21 +125,10 @@ enum ProcNetParser {
         guard !range.isEmpty, range.count <= 19 else { return nil }
         var value: UInt64 = 0
         for i in range {
-            let c = buffer[i]
-            guard c >= UInt8(ascii: "0"), c <= UInt8(ascii: "9") else { return nil }
-            value = value * 10 + UInt64(c - UInt8(ascii: "0"))
+            guard let digit = ASCII.digitValue(buffer[i]) else { return nil }
+            value = value * 10 + UInt64(digit)
         }
         return value
-    }
-
-    @inline(__always)
-    private static func hexDigit(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
-        default: nil
-        }
     }
 
     private static let newline = UInt8(ascii: "\n")

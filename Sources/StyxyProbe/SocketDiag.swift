@@ -1,5 +1,6 @@
 #if os(Linux)
 internal import Glibc
+import StyxyCore
 
 /// The kernel's socket tables through netlink `sock_diag`, the interface `ss` uses.
 ///
@@ -25,7 +26,7 @@ enum SocketDiag {
     }
 
     /// Every socket of one protocol and family in the requested states.
-    static func dump(proto: TransportProtocol, family: AddressFamily, states: UInt32) throws(Unavailable) -> [SocketEntry] {
+    static func dump(proto: Transport, family: AddressFamily, states: UInt32) throws(Unavailable) -> [SocketEntry] {
         let fd = socket(AF_NETLINK, Int32(SOCK_DGRAM.rawValue | SOCK_CLOEXEC.rawValue), netlinkSockDiag)
         if fd < 0 { throw Unavailable(code: errno) }
         defer { close(fd) }
@@ -76,12 +77,12 @@ enum SocketDiag {
     }
 
     /// One `inet_diag_msg`: family, state, then the socket id (ports big-endian), uid and inode.
-    private static func entry(_ raw: UnsafeRawBufferPointer, at base: Int, proto: TransportProtocol) -> SocketEntry? {
+    private static func entry(_ raw: UnsafeRawBufferPointer, at base: Int, proto: Transport) -> SocketEntry? {
         let familyCode = Int32(raw[base])
         let family: AddressFamily = familyCode == AF_INET6 ? .ipv6 : .ipv4
         let rawState = raw[base + 1]
         let port = UInt16(bigEndian: raw.loadUnaligned(fromByteOffset: base + 4, as: UInt16.self))
-        let address = ProcNetParser.format(raw.baseAddress! + base + 8, family: family) ?? "?"
+        let address = raw.baseAddress.flatMap { ProcNetParser.format($0 + base + 8, family: family) } ?? "?"
         let uid = raw.loadUnaligned(fromByteOffset: base + 64, as: UInt32.self)
         let inode = raw.loadUnaligned(fromByteOffset: base + 68, as: UInt32.self)
         let state: SocketState

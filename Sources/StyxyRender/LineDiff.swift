@@ -102,7 +102,7 @@ public enum LineDiff {
         let slice = edits[range]
         let oldCount = slice.filter { $0.kind != .added }.count
         let newCount = slice.filter { $0.kind != .removed }.count
-        let first = slice.first!
+        guard let first = slice.first else { preconditionFailure("a hunk holds at least one line") }
         // Unified diff numbers lines from 1 and names the line before an empty range.
         let oldStart = oldCount == 0 ? first.oldNumber : first.oldNumber + 1
         let newStart = newCount == 0 ? first.newNumber : first.newNumber + 1

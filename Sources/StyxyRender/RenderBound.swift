@@ -177,9 +177,9 @@ extension RenderBound.Excess: Error {
     /// Exit status 65 at the tag, saying what the output could reach and which lists multiply.
     func error(file: String) -> StyxyError {
         let what: String
-        switch tag?.kind {
-        case .section?, .invertedSection?: what = "section '\(tag!.name)'"
-        case .some: what = "'\(tag!.name)'"
+        switch tag.map({ ($0.kind, $0.name) }) {
+        case let (.section, name)?, let (.invertedSection, name)?: what = "section '\(name)'"
+        case let (_, name)?: what = "'\(name)'"
         case nil: what = "this template"
         }
         let message = reach.bytes > RenderLimits.maximumBytes

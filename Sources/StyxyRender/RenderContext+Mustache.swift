@@ -60,15 +60,15 @@ extension RenderContext {
                 guard let compose = port.compose else { continue }
                 var mapping: [String: Any] = ["host": port.port, "target": compose.target]
                 MustacheValue.addString("host_ip", compose.hostIP, to: &mapping)
-                MustacheValue.addString("protocol", compose.transport, to: &mapping)
+                MustacheValue.addString("protocol", compose.transport.rawValue, to: &mapping)
                 MustacheValue.addString("published", compose.published(host: port.port), to: &mapping)
                 MustacheValue.addString("service", service.name, to: &mapping)
                 MustacheValue.addString("port_name", port.name, to: &mapping)
                 groups[compose.service, default: []].append(mapping)
             }
         }
-        return groups.keys.sorted().map { name in
-            var entry: [String: Any] = ["ports": MustacheValue.listed(groups[name]!)]
+        return groups.sorted { $0.key < $1.key }.map { name, mappings in
+            var entry: [String: Any] = ["ports": MustacheValue.listed(mappings)]
             MustacheValue.addString("service", name, to: &entry)
             return entry
         }
@@ -126,7 +126,7 @@ extension ComposeContext {
         var value: [String: Any] = ["target": target]
         MustacheValue.addString("service", service, to: &value)
         MustacheValue.addString("host_ip", hostIP, to: &value)
-        MustacheValue.addString("protocol", transport, to: &value)
+        MustacheValue.addString("protocol", transport.rawValue, to: &value)
         return value
     }
 }

@@ -1,3 +1,5 @@
+import StyxyCore
+
 /// Everything a template sees, documented field by field in docs/templates.md. These are plain
 /// values: the engine fills them from the manifest and the leases, and `mustacheValue` turns them
 /// into what swift-mustache renders. Lists are sorted here, so output never depends on the order
@@ -40,7 +42,7 @@ public struct ServiceContext: Sendable, Equatable {
     public var shared: Bool
 
     /// The name of the only port of a service declared with `port:` rather than `ports:`.
-    public static let defaultPortName = "default"
+    public static let defaultPortName = PortLabel.defaultPortName
 
     /// A single-port service.
     public init(
@@ -94,10 +96,10 @@ public struct ComposeContext: Sendable, Equatable {
     public var target: Int
     /// The host address to publish on, without brackets; nil for every address.
     public var hostIP: String?
-    /// `tcp` or `udp`: the service's protocol.
-    public var transport: String
+    /// The service's protocol; templates see it as `protocol`, `tcp` or `udp`.
+    public var transport: Transport
 
-    public init(service: String, target: Int, hostIP: String? = nil, transport: String = "tcp") {
+    public init(service: String, target: Int, hostIP: String? = nil, transport: Transport = .tcp) {
         self.service = service
         self.target = target
         self.hostIP = hostIP
@@ -108,6 +110,6 @@ public struct ComposeContext: Sendable, Equatable {
     /// `127.0.0.1:8000:80`, `[::1]:8000:80`, with `/udp` for UDP.
     public func published(host: Int) -> String {
         let address = hostIP.map { $0.contains(":") ? "[\($0)]:" : "\($0):" } ?? ""
-        return "\(address)\(host):\(target)" + (transport == "tcp" ? "" : "/\(transport)")
+        return "\(address)\(host):\(target)\(transport.composeSuffix)"
     }
 }

@@ -52,22 +52,28 @@ struct TemplateValidator {
     let file: String
     /// Said when there is no near miss to suggest.
     let fallbackHint: String
+    /// The context's own shape: the outermost scope, which no section closes.
+    private let root: Shape
     private var scopes: [Shape]
     /// Per open section: whether it pushed a scope.
     private var pushed: [Bool] = []
     private(set) var diagnostics: [Diagnostic] = []
 
     static func validate(_ tags: [TemplateTag], against root: Shape, file: String, fallbackHint: String) -> [Diagnostic] {
-        var validator = TemplateValidator(file: file, fallbackHint: fallbackHint, scopes: [root])
+        var validator = TemplateValidator(file: file, fallbackHint: fallbackHint, root: root)
         for tag in tags { validator.check(tag) }
         return validator.diagnostics
     }
 
-    private init(file: String, fallbackHint: String, scopes: [Shape]) {
+    private init(file: String, fallbackHint: String, root: Shape) {
         self.file = file
         self.fallbackHint = fallbackHint
-        self.scopes = scopes
+        self.root = root
+        self.scopes = [root]
     }
+
+    /// The scope `.` names: the innermost section's, or the root's.
+    private var innermost: Shape { scopes.last ?? root }
 
     private mutating func check(_ tag: TemplateTag) {
         switch tag.kind {
@@ -110,7 +116,7 @@ struct TemplateValidator {
     /// The shape `tag.name` resolves to, or nil after reporting why it does not.
     private mutating func resolve(_ tag: TemplateTag) -> Shape? {
         let name = tag.name
-        if name == "." { return scopes.last! }
+        if name == "." { return innermost }
         if name.contains("(") {
             report("transforms such as '\(name)' are not supported", tag,
                    hint: "use the context's ready-made fields (x_json, x_shell, x_dotenv, x_yaml, first, last)")
@@ -125,7 +131,7 @@ struct TemplateValidator {
         }
         var current: Shape
         if localOnly {
-            current = scopes.last!
+            current = innermost
         } else {
             guard let found = scopes.reversed().lazy.compactMap({ $0.lookup(path[0]) }).first else {
                 let visible = scopes.flatMap(\.keys)

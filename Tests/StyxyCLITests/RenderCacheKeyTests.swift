@@ -12,7 +12,7 @@ struct RenderCacheKeyTests {
         services: [
             ServiceContext(name: "db", type: "database", ports: [
                 NamedPortContext(name: "default", port: 5432, env: ["DB_PORT"],
-                                 compose: ComposeContext(service: "postgres", target: 5432, hostIP: nil, transport: "tcp")),
+                                 compose: ComposeContext(service: "postgres", target: 5432, hostIP: nil, transport: .tcp)),
             ], command: "pg --port {{port}}", shared: false),
         ])
 
@@ -42,7 +42,7 @@ struct RenderCacheKeyTests {
         ("compose service", changed { $0.services[0].ports[0].compose?.service = "db" }),
         ("compose target", changed { $0.services[0].ports[0].compose?.target = 5433 }),
         ("compose host address", changed { $0.services[0].ports[0].compose?.hostIP = "127.0.0.1" }),
-        ("compose protocol", changed { $0.services[0].ports[0].compose?.transport = "udp" }),
+        ("compose protocol", changed { $0.services[0].ports[0].compose?.transport = .udp }),
         ("no compose", changed { $0.services[0].ports[0].compose = nil }),
     ]
 

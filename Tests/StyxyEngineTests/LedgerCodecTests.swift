@@ -1,3 +1,4 @@
+import StyxyCore
 @testable import StyxyEngine
 import Testing
 
@@ -5,14 +6,15 @@ import Testing
 /// JSON a person might leave in the file.
 @Suite("Ledger codec")
 struct LedgerCodecTests {
-    static func lease(_ root: String, _ service: String, port: Int, instance: String = "default") -> Lease {
-        Lease(key: LeaseKey(root: root, service: service, portName: "default", instance: instance), project: "p \"q\"",
-              manifest: root + "/styxy.yaml", port: port, createdAt: 1_700_000_000, refreshedAt: 1_700_000_100,
+    /// A lease of the project at `root`, or a shared one for nil.
+    static func lease(_ root: String?, _ service: String, port: Int, instance: String = "default") -> Lease {
+        Lease(key: LeaseKey(owner: root.map { .project(root: $0) } ?? .shared, service: service, portName: "default", instance: instance),
+              project: "p \"q\"", manifest: (root ?? "") + "/styxy.yaml", port: port, createdAt: 1_700_000_000, refreshedAt: 1_700_000_100,
               expiresAt: 1_700_003_700, ttl: 3600, retiredPorts: port == 3001 ? [3999] : [])
     }
 
     static let state = LedgerState(generation: 7, leases: [
-        lease("/b/two", "web", port: 3001), lease("/a/one", "api", port: 8000), lease("", "ollama", port: 11430),
+        lease("/b/two", "web", port: 3001), lease("/a/one", "api", port: 8000), lease(nil, "ollama", port: 11430),
         lease("/a/one", "web", port: 3000, instance: "ci-1"), lease("/a/one\\tab", "web", port: 3002),
     ])
 
@@ -35,6 +37,49 @@ struct LedgerCodecTests {
         var text = String(decoding: try LedgerCodec.encode(Self.state), as: UTF8.self)
         text = text.replacingOccurrences(of: "\"port\":3001", with: "\"port\":\"3001\"")
         #expect(throws: LedgerCodec.Problem.self) { try LedgerCodec.decode(Array(text.utf8), focus: "/a/one") }
+    }
+
+    /// The file format, byte for byte: what ledgers already on disk hold and what older and newer
+    /// Styxy versions read. Shared leases are spelled with an empty root and sort first.
+    @Test func theBytesAreTheLedgerFormat() throws {
+        var udp = Self.lease(nil, "dns", port: 5353)
+        udp.transport = .udp
+        udp.ttl = nil
+        udp.expiresAt = nil
+        udp.preferred = 53
+        let bytes = try LedgerCodec.encode(LedgerState(generation: 2, leases: [Self.lease("/a/one", "web", port: 3001), udp]))
+        let expected = #"""
+            {"format":"styxy-ledger","schema_version":1,"generation":2,"leases":[
+            {"root":"","service":"dns","port_name":"default","instance":"default","port":5353,"protocol":"udp","project":"p \"q\"","manifest":"/styxy.yaml","created_at":1700000000,"refreshed_at":1700000100,"expires_at":null,"ttl_seconds":null,"preferred":53},
+            {"root":"/a/one","service":"web","port_name":"default","instance":"default","port":3001,"protocol":"tcp","project":"p \"q\"","manifest":"/a/one/styxy.yaml","created_at":1700000000,"refreshed_at":1700000100,"expires_at":1700003700,"ttl_seconds":3600,"retired_ports":[3999]}
+            ]}
+
+            """#
+        #expect(String(decoding: bytes, as: UTF8.self) == expected)
+        let read = try LedgerCodec.decode(bytes)
+        #expect(read.leases.first?.key == .shared(service: "dns", portName: "default") && read.leases.first?.isShared == true)
+        #expect(read.leases.first?.transport == .udp)
+    }
+
+    /// The ledger spells "shared" as an empty root, so a project key with one cannot be written:
+    /// it would come back as a shared lease.
+    @Test func aProjectKeyWithAnEmptyRootIsNotWritten() {
+        let state = LedgerState(leases: [Self.lease("", "web", port: 3000)])
+        #expect(throws: LedgerCodec.Unwritable.self) { try LedgerCodec.encode(state) }
+    }
+
+    @Test(arguments: [(#""protocol":"udp""#, Transport?.some(.udp)), (#""protocol":null"#, .tcp), (#""protocol":"TCP""#, nil),
+                      (#""protocol":"sctp""#, nil), (#""protocol":3"#, nil)])
+    func theProtocolIsTCPOrUDP(_ field: String, _ expected: Transport?) throws {
+        var text = String(decoding: try LedgerCodec.encode(LedgerState(leases: [Self.lease("/a", "web", port: 3000)])), as: UTF8.self)
+        text = text.replacingOccurrences(of: #""protocol":"tcp""#, with: field)
+        if let expected {
+            #expect(try LedgerCodec.decode(Array(text.utf8)).leases.first?.transport == expected)
+        } else {
+            // Whether or not the damaged lease is in focus.
+            #expect(throws: LedgerCodec.Problem.self) { try LedgerCodec.decode(Array(text.utf8)) }
+            #expect(throws: LedgerCodec.Problem.self) { try LedgerCodec.decode(Array(text.utf8), focus: "/b") }
+        }
     }
 
     @Test func repeatedKeysAreFoundSortedOrNot() throws {

@@ -127,9 +127,9 @@ struct LedgerTests {
         let s = try EngineSandbox()
         let leases = [
             Lease(key: LeaseKey(root: "/x/shop", service: "web", portName: "default", instance: "ci-1"), project: "shop \"quoted\" ✓",
-                  manifest: "/x/shop/styxy.yaml", port: 3000, transport: "tcp", createdAt: 1_700_000_000, refreshedAt: 1_700_000_100,
+                  manifest: "/x/shop/styxy.yaml", port: 3000, transport: .tcp, createdAt: 1_700_000_000, refreshedAt: 1_700_000_100,
                   expiresAt: 1_700_007_200, retiredPorts: [3005, 3006]),
-            Lease(key: .shared(service: "ollama", portName: "default"), project: "", manifest: "", port: 11430, transport: "udp",
+            Lease(key: .shared(service: "ollama", portName: "default"), project: "", manifest: "", port: 11430, transport: .udp,
                   createdAt: 5, refreshedAt: 6),
         ]
         try s.ledger.update(timeout: 1) { (state: inout LedgerState) in state.leases = leases }

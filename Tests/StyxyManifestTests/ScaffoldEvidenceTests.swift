@@ -106,7 +106,7 @@ struct ScaffoldComposeTests {
         #expect(port.host == expected.host)
         #expect(port.target == expected.target)
         #expect(port.hostIP == expected.ip)
-        #expect(port.transport == expected.transport)
+        #expect(port.transport?.rawValue == expected.transport)
     }
 
     @Test("unreadable short syntax", arguments: ["9000-9005:9000-9005", "8080:${TARGET}", "a:b:c:d", "8080:"])

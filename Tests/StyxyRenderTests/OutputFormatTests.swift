@@ -54,9 +54,9 @@ struct OutputFormatTests {
             ServiceContext(name: "db", type: "database", port: 5433, env: ["DB_PORT"],
                            compose: ComposeContext(service: "postgres", target: 5432, hostIP: "127.0.0.1")),
             ServiceContext(name: "dns", type: "infrastructure", port: 5353, env: ["DNS_PORT"],
-                           compose: ComposeContext(service: "dns", target: 53, hostIP: "::1", transport: "udp")),
+                           compose: ComposeContext(service: "dns", target: 53, hostIP: "::1", transport: .udp)),
             ServiceContext(name: "statsd", type: "", port: 9400, env: ["STATSD_PORT"],
-                           compose: ComposeContext(service: "statsd", target: 8125, transport: "udp")),
+                           compose: ComposeContext(service: "statsd", target: 8125, transport: .udp)),
         ])
         let run = try #require(try ToolRun.run("python3", ["-c", Self.composeLoader], stdin: try renderBuiltin("compose-override", context)))
         let document = try #require(try parseJSON(run.stdout) as? [String: [String: [String: [String: [String]]]]], "\(run.stderr)")

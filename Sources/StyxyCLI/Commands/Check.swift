@@ -52,7 +52,7 @@ extension Styxy {
 
         static func leaseText(_ lease: StyxyEngine.Lease) -> String {
             let who = lease.isShared ? "shared" : lease.project
-            return "\(who)/\(lease.label) [\(lease.key.instance)]"
+            return "\(who)/\(lease.key.label) [\(lease.key.instance)]"
         }
     }
 }

@@ -43,7 +43,7 @@ extension Styxy {
         /// Ports print bare (`WEB_PORT=3000`, as people write them); anything else is quoted.
         static func dotenvValue(_ value: String) -> String {
             let plain = !value.isEmpty && value.utf8.allSatisfy { byte in
-                (0x30...0x39).contains(byte) || (0x41...0x5a).contains(byte) || (0x61...0x7a).contains(byte) || "_./:@+-".utf8.contains(byte)
+                ASCII.isAlphanumeric(byte) || "_./:@+-".utf8.contains(byte)
             }
             return plain ? value : Quoting.dotenv(value)
         }

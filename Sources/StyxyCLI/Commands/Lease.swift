@@ -35,8 +35,8 @@ extension Styxy.Lease {
             var table = Table("PROJECT", "SERVICE", "INSTANCE", "PORT", "EXPIRES", "ROOT")
             for lease in leases {
                 let expiry = lease.expiresAt.map { $0 <= now ? "expired" : Timestamp.format($0) } ?? "-"
-                table.add(lease.isShared ? "(shared)" : lease.project, lease.label, lease.key.instance,
-                          String(lease.port), expiry, lease.isShared ? "-" : lease.key.root)
+                table.add(lease.isShared ? "(shared)" : lease.project, lease.key.label.description, lease.key.instance,
+                          String(lease.port), expiry, lease.key.root ?? "-")
             }
             out.write(table.rendered(on: out))
         }
@@ -71,7 +71,7 @@ extension Styxy.Lease {
             }
             if released.isEmpty { out.line("nothing to release") }
             for lease in released {
-                out.line("released \(lease.label) [\(lease.key.instance)] port \(lease.port)")
+                out.line("released \(lease.key.label) [\(lease.key.instance)] port \(lease.port)")
             }
         }
     }
@@ -104,7 +104,7 @@ extension Styxy.Lease {
             }
             if pruned.isEmpty { out.line("nothing to prune") }
             for (lease, reason) in pruned {
-                out.line("\(dryRun ? "would prune" : "pruned") \(lease.project)/\(lease.label) [\(lease.key.instance)] port \(lease.port): \(reason.rawValue)")
+                out.line("\(dryRun ? "would prune" : "pruned") \(lease.project)/\(lease.key.label) [\(lease.key.instance)] port \(lease.port): \(reason.rawValue)")
             }
         }
     }

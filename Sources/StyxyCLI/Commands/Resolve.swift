@@ -117,11 +117,11 @@ extension Styxy {
                 if let previous = item.previousPort { status += " from \(previous)" }
                 if item.shared { status += ", shared" }
                 if let occupant = item.occupant, occupant.holderClass == .thisProject { status += ", running (PID \(occupant.holders.first.map { String($0.pid) } ?? "?"))" }
-                table.add(name, String(item.port), item.env.joined(separator: " "), status)
+                table.add(name.description, String(item.port), item.env.joined(separator: " "), status)
             }
             out.write(table.rendered(on: out))
             for lease in report.released {
-                out.line("released \(lease.key.service)\(lease.key.portName == "default" ? "" : "." + lease.key.portName) (port \(lease.port))")
+                out.line("released \(lease.key.label) (port \(lease.port))")
             }
             for item in outcome.outputs where item.status != .unchanged {
                 let verb = dryRun ? "would be \(item.status.rawValue)" : item.status.rawValue

@@ -17,7 +17,7 @@ struct InstanceOptions: ParsableArguments {
 
     static func isValid(_ name: String) -> Bool {
         guard let first = name.utf8.first, name.utf8.count <= 63, first != 0x2e, first != 0x2d else { return false }
-        return name.utf8.allSatisfy { (0x61...0x7a).contains($0) || (0x41...0x5a).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2e || $0 == 0x5f || $0 == 0x2d }
+        return name.utf8.allSatisfy { ASCII.isAlphanumeric($0) || $0 == 0x2e || $0 == 0x5f || $0 == 0x2d }
     }
 
     static func invalidMessage(_ name: String) -> String {

@@ -79,7 +79,7 @@ package enum OutputPlan {
                     NamedPortContext(name: named.name, port: port(service, named), env: named.env,
                                      compose: named.compose.map {
                                          ComposeContext(service: $0.service, target: $0.target, hostIP: $0.hostIP,
-                                                        transport: service.transport.rawValue)
+                                                        transport: service.transport)
                                      })
                 },
                 command: service.command, shared: service.shared)
@@ -96,9 +96,7 @@ package enum OutputPlan {
     }
 
     package static func context(for manifest: Manifest, report: ResolveReport) -> RenderContext {
-        var ports: [String: Int] = [:]
-        for item in report.assignments { ports["\(item.service)/\(item.portName)"] = item.port }
-        return context(for: manifest, instance: report.instance) { service, named in ports["\(service.name)/\(named.name)"] ?? 0 }
+        context(for: manifest, instance: report.instance) { service, named in report.port(of: service, named) }
     }
 
     package static func render(_ templates: [(output: Output, template: OutputTemplate)], context: RenderContext) throws(StyxyError) -> [PlannedOutput] {

@@ -62,7 +62,7 @@ struct RenderCache {
             for port in service.ports {
                 for field in [port.name, String(port.port)] + port.env { digest.add(field) }
                 if let compose = port.compose {
-                    for field in [compose.service, String(compose.target), compose.hostIP ?? "\u{0}any", compose.transport] { digest.add(field) }
+                    for field in [compose.service, String(compose.target), compose.hostIP ?? "\u{0}any", compose.transport.rawValue] { digest.add(field) }
                 } else {
                     digest.add("\u{0}none")
                 }
@@ -113,7 +113,7 @@ struct RenderCache {
     /// renders once more; temp files are left to `removeOrphans`.
     package static func sweep(home: StateHome, keeping leases: [Lease]) {
         let folder = FileIO.join(home.path, "renders")
-        let kept = Set(leases.map { RenderCache(home: home, root: $0.key.root, instance: $0.key.instance).path })
+        let kept = Set(leases.compactMap { lease in lease.key.root.map { RenderCache(home: home, root: $0, instance: lease.key.instance).path } })
         for name in FileIO.list(folder) where !name.hasPrefix(".") && name.hasSuffix(".json") {
             let path = FileIO.join(folder, name)
             if !kept.contains(path) { unlink(path) }

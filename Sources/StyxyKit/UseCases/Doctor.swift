@@ -96,13 +96,13 @@ extension StyxyApp {
         var ports: [Int: [Lease]] = [:]
         for lease in leases { ports[lease.port, default: []].append(lease) }
         for (port, holders) in ports.sorted(by: { $0.key < $1.key }) where holders.count > 1 {
-            report.problem("port \(port) is leased \(holders.count) times: " + holders.map { "\($0.project)/\($0.label)" }.joined(separator: ", "))
+            report.problem("port \(port) is leased \(holders.count) times: " + holders.map { "\($0.project)/\($0.key.label)" }.joined(separator: ", "))
         }
         for lease in leases {
             if let reason = LeaseMaintenance.pruneReason(lease, now: now) {
-                report.note("\(lease.project)/\(lease.label) port \(lease.port): \(reason.rawValue) (`styxy lease prune` removes it)")
+                report.note("\(lease.project)/\(lease.key.label) port \(lease.port): \(reason.rawValue) (`styxy lease prune` removes it)")
             }
-            if catalog.isReserved(lease.port) { report.problem("\(lease.project)/\(lease.label) holds reserved port \(lease.port)") }
+            if catalog.isReserved(lease.port) { report.problem("\(lease.project)/\(lease.key.label) holds reserved port \(lease.port)") }
         }
         if let snapshot = try? environment.probe.snapshot(protocols: [.tcp]) {
             let listening = leases.filter { snapshot.isListening(UInt16($0.port)) }
@@ -110,12 +110,5 @@ extension StyxyApp {
         } else {
             report.problem("cannot read the kernel's socket tables (/proc/net/tcp)")
         }
-    }
-}
-
-extension Lease {
-    /// `web`, or `emulators.ui` for a named port: how messages name the leased port.
-    package var label: String {
-        key.portName == NamedPort.defaultName ? key.service : "\(key.service).\(key.portName)"
     }
 }

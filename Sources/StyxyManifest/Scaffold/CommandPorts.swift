@@ -1,3 +1,5 @@
+import StyxyCore
+
 /// Finds the ports a command line passes to the server it starts, and rewrites the command so the
 /// leased port is passed instead (`vite --port 5173` → `vite --port {{port}}`).
 ///
@@ -124,7 +126,7 @@ struct CommandPorts {
             result = .variable(name, fallback: fallback)
             end = stop
         } else {
-            while end < range.upperBound, Self.isDigit(bytes[end]) { end += 1 }
+            while end < range.upperBound, ASCII.isDigit(bytes[end]) { end += 1 }
             guard end > start, end - start <= 5, let port = Int(String(decoding: bytes[start..<end], as: UTF8.self)),
                   (1...65535).contains(port) else { return nil }
             result = .literal(port)
@@ -148,7 +150,7 @@ struct CommandPorts {
         if index < limit, bytes[index] == 0x2d {
             let digitsStart = index + 1
             index = digitsStart
-            while index < limit, Self.isDigit(bytes[index]) { index += 1 }
+            while index < limit, ASCII.isDigit(bytes[index]) { index += 1 }
             fallback = Int(String(decoding: bytes[digitsStart..<index], as: UTF8.self)).flatMap { (1...65535).contains($0) ? $0 : nil }
             if fallback == nil { return nil }
         }
@@ -180,7 +182,7 @@ struct CommandPorts {
             var index = 0
             while index + needle.count <= bytes.count {
                 let end = index + needle.count
-                if Array(bytes[index..<end]) == needle, end == bytes.count || !Self.isDigit(bytes[end]) {
+                if Array(bytes[index..<end]) == needle, end == bytes.count || !ASCII.isDigit(bytes[end]) {
                     spans.append((end - digits.count)..<end)
                 }
                 index += 1
@@ -222,8 +224,5 @@ struct CommandPorts {
     }
 
     private static let closers: Set<UInt8> = Set("\"')];,&|".utf8)
-    private static func isDigit(_ byte: UInt8) -> Bool { (0x30...0x39).contains(byte) }
-    private static func isNameByte(_ byte: UInt8) -> Bool {
-        (0x41...0x5a).contains(byte) || (0x61...0x7a).contains(byte) || isDigit(byte) || byte == 0x5f
-    }
+    private static func isNameByte(_ byte: UInt8) -> Bool { ASCII.isAlphanumeric(byte) || byte == 0x5f }
 }

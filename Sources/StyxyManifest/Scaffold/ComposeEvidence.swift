@@ -17,7 +17,8 @@ enum ComposeEvidence {
         var host: CommandPorts.Value?
         var target: Int
         var hostIP: String?
-        var transport: String
+        /// Nil for a protocol Styxy does not lease (`sctp`).
+        var transport: Transport?
         var name: String?
         /// As written, for comments.
         var written: String
@@ -75,7 +76,7 @@ enum ComposeEvidence {
                     left.append(failure.reason)
                 case .success(let port) where port.host == nil:
                     left.append("\(port.written) (Compose picks its host port)")
-                case .success(let port) where TransportKind(rawValue: port.transport) == nil:
+                case .success(let port) where port.transport == nil:
                     left.append("\(port.written) (Styxy leases TCP and UDP ports only)")
                 case .success(let port) where usable.contains(where: { $0.target == port.target && $0.transport == port.transport }):
                     left.append("\(port.written) (container port \(port.target) is already published above)")
@@ -86,11 +87,11 @@ enum ComposeEvidence {
         }
         // A Styxy service has one protocol: TCP when the Compose service publishes any TCP port,
         // else UDP (a DNS or statsd container).
-        let transport: TransportKind = usable.contains { $0.transport == "tcp" } || usable.isEmpty ? .tcp : .udp
-        for port in usable where port.transport != transport.rawValue {
+        let transport: Transport = usable.contains { $0.transport == .tcp } || usable.isEmpty ? .tcp : .udp
+        for port in usable where port.transport != transport {
             left.append("\(port.written) (UDP beside TCP ports; give it a Styxy service of its own with `protocol: udp`)")
         }
-        usable.removeAll { $0.transport != transport.rawValue }
+        usable.removeAll { $0.transport != transport }
         guard !usable.isEmpty else {
             let why = left.isEmpty ? "publishes no port" : "publishes no fixed host port Styxy can manage: \(left.joined(separator: ", "))"
             reading.skipped.append("\(label) \(why)")
@@ -156,7 +157,7 @@ enum ComposeEvidence {
                 host = parsed
             }
             return .success(Published(host: host, target: target, hostIP: value(pairs, "host_ip")?.scalarText,
-                                      transport: (value(pairs, "protocol")?.scalarText ?? "tcp").lowercased(),
+                                      transport: Transport(rawValue: (value(pairs, "protocol")?.scalarText ?? Transport.tcp.rawValue).lowercased()),
                                       name: value(pairs, "name")?.scalarText, written: written))
         case .sequence:
             return .failure(ReadFailure("a list inside `ports:`"))
@@ -167,9 +168,9 @@ enum ComposeEvidence {
     static func short(_ text: String) -> Result<Published, ReadFailure> {
         let written = ScaffoldText.quoted(text)
         var rest = Substring(text)
-        var transport = "tcp"
+        var transport = Transport.tcp as Transport?
         if let slash = rest.lastIndex(of: "/") {
-            transport = rest[rest.index(after: slash)...].lowercased()
+            transport = Transport(rawValue: rest[rest.index(after: slash)...].lowercased())
             rest = rest[..<slash]
         }
         var hostIP: String? = nil
@@ -182,7 +183,7 @@ enum ComposeEvidence {
         }
         var parts = splitOutsideBraces(rest)
         if hostIP == nil, parts.count == 3 { hostIP = String(parts.removeFirst()) }
-        guard (1...2).contains(parts.count), let target = port(String(parts.last!)) else {
+        guard (1...2).contains(parts.count), let last = parts.last, let target = port(String(last)) else {
             let reason = text.contains("-") && !text.contains("${") ? "port ranges are not supported" : "a form init cannot read"
             return .failure(ReadFailure("\(written) (\(reason))"))
         }
@@ -231,7 +232,7 @@ enum ComposeEvidence {
     }
 
     private static func port(_ text: String) -> Int? {
-        guard !text.isEmpty, text.utf8.count <= 5, text.utf8.allSatisfy({ (0x30...0x39).contains($0) }),
+        guard !text.isEmpty, text.utf8.count <= 5, text.utf8.allSatisfy(ASCII.isDigit),
               let number = Int(text), (1...65535).contains(number) else { return nil }
         return number
     }

@@ -133,7 +133,7 @@ public struct ManifestScaffold {
     /// A path as a shell word for the hints: as is when plain, else single-quoted.
     private static func shellWord(_ text: String) -> String {
         let plain = !text.isEmpty && text.unicodeScalars.allSatisfy {
-            ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "._/-+,=:@".unicodeScalars.contains($0)
+            ASCII.isAlphanumeric($0) || "._/-+,=:@".unicodeScalars.contains($0)
         }
         return plain ? text : "'" + text.split(separator: "'", omittingEmptySubsequences: false).joined(separator: #"'\''"#) + "'"
     }

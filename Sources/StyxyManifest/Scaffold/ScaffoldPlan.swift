@@ -1,3 +1,5 @@
+import StyxyCore
+
 /// One service a project file suggests, as found: its name is raw, its variables and preferred
 /// ports may clash with another file's. `ScaffoldPlanner` makes them fit together.
 struct ServiceEvidence {
@@ -6,7 +8,7 @@ struct ServiceEvidence {
     var name: String
     var type: String
     /// UDP for a Compose service that publishes only UDP ports.
-    var transport: TransportKind = .tcp
+    var transport: Transport = .tcp
     var ports: [PortEvidence]
     /// Already templated: `{{port}}` or `{{ports.NAME}}` where the port was written.
     var command: String?
@@ -41,7 +43,7 @@ struct PlannedService {
     var origin: String
     var name: String
     var type: String
-    var transport: TransportKind
+    var transport: Transport
     var ports: [PlannedPort]
     var command: String?
     var comments: [String]
@@ -203,7 +205,7 @@ enum ScaffoldNames {
     private static func sanitized(_ raw: String, separator: Character, fallback: String, prefix: String) -> String {
         var result = ""
         for scalar in raw.lowercased().unicodeScalars {
-            let keep = ("a"..."z").contains(scalar) || ("0"..."9").contains(scalar) || scalar == "_" || (scalar == "-" && separator == "-")
+            let keep = ASCII.isLower(scalar) || ASCII.isDigit(scalar) || scalar == "_" || (scalar == "-" && separator == "-")
             let character = keep ? Character(scalar) : separator
             if character == separator, result.last == separator { continue }
             result.append(character)
@@ -211,7 +213,7 @@ enum ScaffoldNames {
         while let last = result.last, last == "-" || last == "_" { result.removeLast() }
         while let first = result.first, first == "-" || first == "_" { result.removeFirst() }
         if result.isEmpty { return fallback }
-        if let first = result.unicodeScalars.first, !("a"..."z").contains(first) { result = prefix + result }
+        if let first = result.unicodeScalars.first, !ASCII.isLower(first) { result = prefix + result }
         if result.utf8.count > 59 { result = String(result.prefix(59)) }
         while let last = result.last, last == "-" || last == "_" { result.removeLast() }
         return result

@@ -142,7 +142,7 @@ enum ScaffoldText {
         switch items.count {
         case 0: return "nothing"
         case 1: return items[0]
-        default: return items.dropLast().joined(separator: ", ") + " and " + items.last!
+        default: return items.dropLast().joined(separator: ", ") + " and " + items[items.count - 1]
         }
     }
 
@@ -155,8 +155,7 @@ enum ScaffoldText {
     /// Plain when the text is a simple word or path, double-quoted otherwise.
     static func plain(_ text: String) -> String {
         let safe = text.utf8.enumerated().allSatisfy { index, byte in
-            (0x61...0x7a).contains(byte) || (0x41...0x5a).contains(byte) || byte == 0x5f || byte == 0x2e || byte == 0x2f
-                || (index > 0 && ((0x30...0x39).contains(byte) || byte == 0x2d))
+            ASCII.isLetter(byte) || byte == 0x5f || byte == 0x2e || byte == 0x2f || (index > 0 && (ASCII.isDigit(byte) || byte == 0x2d))
         }
         return safe && !text.isEmpty && !specialWords.contains(text.lowercased()) ? text : quoted(text)
     }

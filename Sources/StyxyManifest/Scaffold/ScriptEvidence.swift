@@ -81,7 +81,7 @@ enum ProcfileEvidence {
             let line = Substring(String(decoding: rawLine, as: UTF8.self)).trimmingBlanks
             if line.isEmpty || line.hasPrefix("#") { continue }
             guard let colon = line.firstIndex(of: ":"), colon > line.startIndex,
-                  line[..<colon].unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "_" || $0 == "-" })
+                  line[..<colon].unicodeScalars.allSatisfy({ ASCII.isAlphanumeric($0) || $0 == "_" || $0 == "-" })
             else {
                 reading.skipped.append("\(fileName) line \(index + 1) is not `name: command`")
                 continue

@@ -168,7 +168,7 @@ struct SchemaReader {
             sign = first == "-" ? -1 : 1
             digits = digits.dropFirst()
         }
-        guard !digits.isEmpty, digits.count <= 18, digits.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+        guard !digits.isEmpty, digits.count <= 18, digits.utf8.allSatisfy(ASCII.isDigit) else { return nil }
         return Int(digits).map { $0 * sign }
     }
 

@@ -50,11 +50,12 @@ private func decodeAndRoundTrip(_ bytes: [UInt8]) {
     // So the writer must take it, and with every number in range, clamping changes nothing.
     buildAndRoundTrip(state)
 
-    var roots = Set(state.leases.map(\.key.root))
+    var roots = Set(state.leases.compactMap(\.key.root))
     roots.insert("/not-in-the-ledger")
     for root in roots {
-        // Roots match as bytes, as in the reader: `é` and `e` + U+0301 are two folders.
-        let expected = state.leases.filter { $0.key.root.utf8.elementsEqual(root.utf8) || $0.key.root.isEmpty }
+        // Roots match as bytes, as in the reader: `é` and `e` + U+0301 are two folders. Shared
+        // leases come with every project's.
+        let expected = state.leases.filter { $0.key.root.map { $0.utf8.elementsEqual(root.utf8) } ?? true }
         let focused = try? LedgerCodec.decode(bytes, focus: root)
         Oracle.require(focused?.leases == expected && focused?.generation == state.generation,
                        "the read focused on \(root) disagrees with the full read", "\(String(describing: focused))\n\(state)")
@@ -62,7 +63,9 @@ private func decodeAndRoundTrip(_ bytes: [UInt8]) {
 }
 
 private func buildAndRoundTrip(_ state: LedgerState) {
-    let unwritable = state.leases.contains { ports(of: $0).contains { !(1...65535).contains($0) } } || Set(state.leases.map { keyBytes($0.key) }).count != state.leases.count
+    // A project key with an empty root would read back as shared (the ledger's spelling of it).
+    let unwritable = state.leases.contains { ports(of: $0).contains { !(1...65535).contains($0) } || $0.key.root == "" }
+        || Set(state.leases.map { keyBytes($0.key) }).count != state.leases.count
     let written: [UInt8]
     do {
         written = try LedgerCodec.encode(state)
@@ -97,9 +100,10 @@ private func ports(of lease: Lease) -> [Int] {
     lease.heldPorts + (lease.preferred.map { [$0] } ?? [])
 }
 
-/// The writer's order, computed here from the bytes: root, instance, service, port name.
+/// The writer's order, computed here from the bytes: root (empty for shared), instance, service,
+/// port name.
 private func keyBytes(_ key: LeaseKey) -> [[UInt8]] {
-    [key.root, key.instance, key.service, key.portName].map { Array($0.utf8) }
+    [key.root ?? "", key.instance, key.service, key.portName].map { Array($0.utf8) }
 }
 
 private func sortedByBytes(_ leases: [Lease]) -> [Lease] {
@@ -169,10 +173,11 @@ private struct Recipe {
         let count = Int(byte() % 6)
         var leases: [Lease] = []
         for _ in 0..<count {
-            let key = LeaseKey(root: byte() % 4 == 0 ? "" : text(), service: text(), portName: text(), instance: text())
+            let owner: LeaseKey.Owner = byte() % 4 == 0 ? .shared : .project(root: text())
+            let key = LeaseKey(owner: owner, service: text(), portName: text(), instance: text())
             let port = port()
             let retired = (0..<Int(byte() % 3)).map { _ in self.port() }
-            leases.append(Lease(key: key, project: text(), manifest: text(), port: port, transport: text(), createdAt: int64(),
+            leases.append(Lease(key: key, project: text(), manifest: text(), port: port, transport: byte() % 2 == 0 ? .tcp : .udp, createdAt: int64(),
                                 refreshedAt: int64(), expiresAt: optional { $0.int64() }, ttl: optional { $0.int64() },
                                 retiredPorts: retired, preferred: optional { $0.port() }))
         }
