@@ -118,3 +118,12 @@ public struct PortInspector: Sendable {
         holders(of: ports.map { (port: $0, transport: Transport.tcp) })
     }
 }
+
+extension PortInspector {
+    /// The listeners on `ports`, each classified against the project at `root`: this project's,
+    /// another Styxy project's (`knownProjects` is asked only when a port has a listener), or foreign.
+    public func occupants(of ports: [(port: Int, transport: Transport)], root: String,
+                          knownProjects: @escaping () -> [(root: String, name: String)]) -> [Int: PortOccupant] {
+        HolderClassifier(probe: probe, snapshot: snapshot, knownProjects: knownProjects).occupants(of: ports, root: root)
+    }
+}
