@@ -46,10 +46,16 @@ let package = Package(
         ),
         .executableTarget(name: "styxy", dependencies: ["StyxyCLI"]),
 
-        .testTarget(name: "StyxyManifestTests", dependencies: ["StyxyManifest"]),
-        .testTarget(name: "StyxyProbeTests", dependencies: ["StyxyProbe"]),
-        .testTarget(name: "StyxyEngineTests", dependencies: ["StyxyEngine", "StyxyProbe"]),
-        .testTarget(name: "StyxyRenderTests", dependencies: ["StyxyRender"]),
+        // What the test targets share: temporary folders, the fake probe and clock, ports and
+        // listeners of the test's own, processes. Test code only, in no product.
+        .target(name: "StyxyTestSupport", dependencies: ["StyxyCore", "StyxyProbe"], path: "Tests/StyxyTestSupport"),
+
+        .testTarget(name: "StyxyCoreTests", dependencies: ["StyxyCore", "StyxyTestSupport"]),
+        .testTarget(name: "StyxyManifestTests", dependencies: ["StyxyManifest", "StyxyRender", "StyxyTestSupport"]),
+        .testTarget(name: "StyxyProbeTests", dependencies: ["StyxyProbe", "StyxyTestSupport"]),
+        .testTarget(name: "StyxyEngineTests", dependencies: ["StyxyEngine", "StyxyProbe", "StyxyTestSupport"]),
+        .testTarget(name: "StyxyRenderTests", dependencies: ["StyxyRender", "StyxyTestSupport"]),
+        .testTarget(name: "StyxyTestSupportTests", dependencies: ["StyxyProbe", "StyxyTestSupport"]),
         .testTarget(name: "StyxyCLITests", dependencies: ["StyxyCLI"]),
     ],
     swiftLanguageModes: [.v6]
