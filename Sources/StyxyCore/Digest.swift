@@ -8,11 +8,13 @@ public struct Digest: Sendable {
     public init() {}
 
     public mutating func add(_ bytes: some Sequence<UInt8>) {
-        for byte in bytes {
-            a = (a ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
-            b = (b ^ UInt64(byte) ^ (count & 0xff)) &* 0x0000_0100_0000_01b3
-            count &+= 1
-        }
+        for byte in bytes { add(byte: byte) }
+    }
+
+    mutating func add(byte: UInt8) {
+        a = (a ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+        b = (b ^ UInt64(byte) ^ (count & 0xff)) &* 0x0000_0100_0000_01b3
+        count &+= 1
     }
 
     public mutating func add(_ text: String) {

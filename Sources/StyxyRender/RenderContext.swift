@@ -4,7 +4,7 @@ import StyxyCore
 /// values: the engine fills them from the manifest and the leases, and `mustacheValue` turns them
 /// into what swift-mustache renders. Lists are sorted here, so output never depends on the order
 /// a caller happened to build them in.
-public struct RenderContext: Sendable, Equatable {
+public struct RenderContext: Sendable, Equatable, Encodable {
     public var project: String
     /// The canonical absolute project root.
     public var root: String
@@ -22,6 +22,22 @@ public struct RenderContext: Sendable, Equatable {
         self.services = services.sorted { $0.name < $1.name }
     }
 
+    /// A digest of every stored field, nested ones included, for caches that may skip rendering
+    /// only when nothing rendering reads has changed. It is derived from the context's synthesized
+    /// `Encodable` conformance, not from a list: a field added to any of these types is covered
+    /// the moment it is declared (keep the conformances synthesized; a hand-written `encode(to:)`
+    /// would bring the list back).
+    public var fingerprint: String {
+        var result = Digest()
+        digest(into: &result)
+        return result.hex
+    }
+
+    /// Adds the fingerprint's input to `digest`, for a cache key that covers more than the context.
+    public func digest(into digest: inout Digest) {
+        digest.add(encoding: self)
+    }
+
     /// Every variable name with its port, across all services and named ports, sorted by name.
     public var variables: [(name: String, port: Int)] {
         services.flatMap { service in service.ports.flatMap { port in port.env.map { ($0, port.port) } } }
@@ -32,7 +48,7 @@ public struct RenderContext: Sendable, Equatable {
 /// One service. A service declared with a single `port:` has exactly one named port, called
 /// `default`, so templates that walk `ports` see every port of every service; `port`, `env` and
 /// `compose` are those of the first port (by name), which for a single-port service is its only one.
-public struct ServiceContext: Sendable, Equatable {
+public struct ServiceContext: Sendable, Equatable, Encodable {
     public var name: String
     public var type: String
     /// Sorted by name; never empty.
@@ -75,7 +91,7 @@ public struct ServiceContext: Sendable, Equatable {
     public var compose: ComposeContext? { ports[0].compose }
 }
 
-public struct NamedPortContext: Sendable, Equatable {
+public struct NamedPortContext: Sendable, Equatable, Encodable {
     public var name: String
     public var port: Int
     public var env: [String]
@@ -91,7 +107,7 @@ public struct NamedPortContext: Sendable, Equatable {
 }
 
 /// A Compose service and the container port a leased host port is published to.
-public struct ComposeContext: Sendable, Equatable {
+public struct ComposeContext: Sendable, Equatable, Encodable {
     public var service: String
     public var target: Int
     /// The host address to publish on, without brackets; nil for every address.

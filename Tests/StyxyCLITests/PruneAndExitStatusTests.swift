@@ -21,7 +21,7 @@ struct PruneAndExitStatusTests {
         let expiry = try #require(expiring["expires_at"] as? String)
         #expect(expiry.range(of: #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$"#, options: .regularExpression) != nil, "\(expiry)")
         #expect(try s.leases().first { $0.root.hasSuffix("/keep") }?["expires_at"] is NSNull)
-        s.clock.advance(seconds: 3601)
+        s.clock.advance(3601)
 
         let bytes = s.ledgerBytes()
         let dry = try s.run(["lease", "prune", "--dry-run", "--json"])
@@ -44,9 +44,9 @@ struct PruneAndExitStatusTests {
         let taken = try s.resolve(try s.project("ci", Self.web(block, preferring: block.lowerBound)), ["--ttl", "1h"])
         #expect(taken["web.default"] == block.lowerBound)
         // Halfway, with room for however long the commands themselves take on a loaded machine.
-        s.clock.advance(seconds: 1800)
+        s.clock.advance(1800)
         #expect(try s.resolve(try s.project("early", Self.web(block, preferring: block.lowerBound)))["web.default"] != block.lowerBound)
-        s.clock.advance(seconds: 1801)
+        s.clock.advance(1801)
         let late = try s.resolve(try s.project("late", Self.web(block, preferring: block.lowerBound)))
         #expect(late["web.default"] == block.lowerBound, "the expired lease no longer holds its port")
         #expect(try s.leases().contains { $0.root.hasSuffix("/ci") } == false, "and it left the ledger")

@@ -2,6 +2,7 @@ import StyxyCore
 import StyxyEngine
 import StyxyManifest
 import StyxyProbe
+import StyxyTestSupport
 import Testing
 
 /// How new leases choose ports: the order of candidates and each condition of the hybrid check.

@@ -3,52 +3,17 @@ import StyxyCore
 import StyxyEngine
 import StyxyManifest
 import StyxyProbe
+import StyxyTestSupport
 import Testing
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// A settable clock for the engine: seconds since the epoch, starting at a fixed instant.
-final class TestClock: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Int64
-
-    init(_ start: Int64 = 1_800_000_000) { value = start }
-
-    var now: Int64 {
-        get { lock.withLock { value } }
-        set { lock.withLock { value = newValue } }
-    }
-
-    func advance(_ seconds: Int64) { lock.withLock { value += seconds } }
-
-    var function: @Sendable () -> Int64 { { [self] in self.now } }
-}
-
-/// Creates a fresh folder (mode 0700) under the temporary folder and returns its canonical path.
-func makeTemporaryFolder(_ prefix: String = "styxy-engine") throws -> String {
-    var template = Array((NSTemporaryDirectory() + "/\(prefix)-XXXXXX").utf8CString)
-    guard let made = mkdtemp(&template) else {
-        throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "mkdtemp failed: \(String(cString: strerror(errno)))"])
-    }
-    let path = String(cString: made)
-    chmod(path, 0o700)
-    return FileIO.realPath(path) ?? path
-}
-
-/// Removes a tree even when a test made parts of it unreadable or foreign-owned.
-func removeTree(_ path: String) {
-    if let items = FileManager.default.enumerator(atPath: path) {
-        for case let item as String in items { chmod(path + "/" + item, 0o700) }
-    }
-    chmod(path, 0o700)
-    try? FileManager.default.removeItem(atPath: path)
-}
-
 /// One test's world: a private state home, a fake probe, a clock and a folder for projects.
 /// Everything lives under one temporary folder that goes away with the value.
 final class EngineSandbox {
+    private let folder: TemporaryFolder
     let root: String
     let home: StateHome
     let ledger: Ledger
@@ -57,7 +22,8 @@ final class EngineSandbox {
     var catalog: Catalog
 
     init(probe: FakePortProbe = FakePortProbe(), catalog: Catalog = Catalog.builtin()) throws {
-        root = try makeTemporaryFolder()
+        folder = try TemporaryFolder("engine")
+        root = folder.path
         let homePath = root + "/state"
         #expect(mkdir(homePath, 0o700) == 0)
         home = StateHome(path: homePath)
@@ -66,8 +32,6 @@ final class EngineSandbox {
         self.clock = TestClock()
         self.catalog = catalog
     }
-
-    deinit { removeTree(root) }
 
     /// The canonical root of a project folder under the sandbox, created when missing.
     func projectRoot(_ name: String) -> String {
@@ -78,10 +42,10 @@ final class EngineSandbox {
 
     /// Parses `yaml` as the manifest of project `name` (writing it to disk too, so prune sees it).
     func manifest(_ name: String, _ yaml: String) throws -> Manifest {
-        let folder = projectRoot(name)
-        try Data(yaml.utf8).write(to: URL(fileURLWithPath: folder + "/styxy.yaml"))
+        let directory = projectRoot(name)
+        try Data(yaml.utf8).write(to: URL(fileURLWithPath: directory + "/styxy.yaml"))
         let loader = ManifestLoader(catalog: catalog, builtinTemplates: ["dotenv", "compose-override", "npm-scripts", "json", "shell"])
-        return try loader.parse(Array(yaml.utf8), path: "styxy.yaml", root: folder)
+        return try loader.parse(Array(yaml.utf8), path: "styxy.yaml", root: directory)
     }
 
     func resolver(lockTimeout: Double = 5) -> Resolver {

@@ -1,6 +1,8 @@
 import Foundation
 import StyxyCore
 @testable import StyxyManifest
+import StyxyRender
+import StyxyTestSupport
 import Testing
 
 /// Every `Tests/Fixtures/manifests/invalid/NAME.yaml` breaks a rule; `NAME.golden` beside it holds the
@@ -42,7 +44,7 @@ struct InvalidManifestTests {
                 Issue.record("""
                     invalid/\(name).yaml: the loader's diagnostics differ from invalid/\(name).golden (- golden, + loader); \
                     if the change is intended, rerun with STYXY_UPDATE_GOLDENS=1 and read the new golden
-                    \(lineDiff(expected: lines(expectedText), actual: actual))
+                    \(LineDiff.unified(old: expectedText, new: actualText, oldName: "invalid/\(name).golden", newName: "loader"))
                     """)
             }
         }
@@ -54,12 +56,6 @@ struct InvalidManifestTests {
             #expect(line.hasPrefix("invalid/\(name).yaml:"), "every diagnostic names the manifest: \(line)")
             #expect(line.contains(": error: "), "every diagnostic is an error: \(line)")
         }
-    }
-
-    private func lines(_ text: String) -> [String] {
-        var result = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        if result.last == "" { result.removeLast() }
-        return result
     }
 
     @Test func everyGoldenHasItsFixture() {
@@ -95,15 +91,5 @@ struct InvalidManifestTests {
         // The top mapping and services' mapping are levels 1 and 2, so the 63rd '[' (column 7 + 63 on
         // line 2) would open level 65.
         #expect(lines == ["deep.yaml:2:70: error: the document nests deeper than \(YAMLParser.maximumDepth) levels"])
-    }
-}
-
-@Suite("Golden diff")
-struct LineDiffTests {
-    @Test func marksRemovedAndAddedLines() {
-        let diff = lineDiff(expected: ["exit 65", "a", "b", "c"], actual: ["exit 65", "a", "B", "c", "d"])
-        #expect(diff == "  exit 65\n  a\n- b\n+ B\n  c\n+ d")
-        #expect(lineDiff(expected: ["x"], actual: ["x"]) == "  x")
-        #expect(lineDiff(expected: [], actual: ["x"]) == "+ x")
     }
 }

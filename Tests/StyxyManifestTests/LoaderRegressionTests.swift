@@ -1,5 +1,6 @@
 import StyxyCore
 @testable import StyxyManifest
+import StyxyTestSupport
 import Testing
 
 /// Regressions: loader bugs found while writing the fixture suite, each stated as the behaviour it

@@ -1,6 +1,7 @@
 import Foundation
 import StyxyCore
 @testable import StyxyManifest
+import StyxyTestSupport
 import Testing
 
 @Suite("styxy init: reading commands")
@@ -287,7 +288,7 @@ struct ScaffoldRobustnessTests {
         let project = try TemporaryFolder("init")
         try project.write("package.json", "{\"scripts\": ")
         try FileManager.default.createDirectory(atPath: project.path + "/Procfile", withIntermediateDirectories: false)
-        try project.write("compose.yml", bytes: [0xff, 0xfe, 0x00, 0x73])
+        try project.write("compose.yml", [0xff, 0xfe, 0x00, 0x73])
         let proposal = try Scaffolded.propose(project.path)
         _ = try Scaffolded.load(proposal, in: project.path)
         #expect(proposal.services.isEmpty)

@@ -1,6 +1,7 @@
 import Foundation
 import StyxyCore
 @testable import StyxyManifest
+import StyxyTestSupport
 import Testing
 
 /// DESIGN §9: no port variable a program would misuse (docs/manifest.md#variable-names). The

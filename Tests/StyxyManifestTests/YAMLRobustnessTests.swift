@@ -1,6 +1,7 @@
 import Foundation
 import StyxyCore
 @testable import StyxyManifest
+import StyxyTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -130,67 +131,26 @@ struct YAMLParserRobustnessTests {
 /// configuration and a HOME of its own.
 @Suite("YAML robustness through styxy validate")
 struct ValidateCommandRobustnessTests {
-    struct Run {
-        var status: Int32
-        var standardOutput: String
-        var standardError: String
-        var timedOut: Bool
-    }
-
-    static let timeout: Duration = .seconds(20)
+    static let timeout = 20.0
 
     /// Runs the binary on `manifest` (written as `styxy.yaml` in a fresh folder) and checks the folder and
     /// HOME are unchanged afterwards.
-    static func validate(_ manifest: [UInt8], sourceLocation: Testing.SourceLocation = #_sourceLocation) throws -> Run {
-        #expect(FileManager.default.isExecutableFile(atPath: Repository.binary),
-                "\(Repository.binary) is missing: run `swift build --build-tests` first", sourceLocation: sourceLocation)
+    static func validate(_ manifest: [UInt8], sourceLocation: Testing.SourceLocation = #_sourceLocation) throws -> RunResult {
+        let binary = try StyxyBinary.require()
         let project = try TemporaryFolder("project")
         let home = try TemporaryFolder("home")
         let logs = try TemporaryFolder("logs")
-        try project.write("styxy.yaml", bytes: manifest)
-        let projectBefore = try project.snapshot()
-
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Repository.binary)
-        process.arguments = ["validate", "-m", "styxy.yaml"]
-        process.currentDirectoryURL = URL(fileURLWithPath: project.path)
+        try project.write("styxy.yaml", manifest)
+        let projectBefore = project.snapshot()
         var environment = ProcessInfo.processInfo.environment
         for name in ["STYXY_CONFIG", "XDG_CONFIG_HOME", "STYXY_HOME"] { environment.removeValue(forKey: name) }
         environment["HOME"] = home.path
-        process.environment = environment
-        // Files rather than pipes: a child printing a lot can never block on a full pipe.
-        let outPath = logs.path + "/stdout", errPath = logs.path + "/stderr"
-        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-        let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-
-        let deadline = ContinuousClock.now + timeout
-        var timedOut = false
-        while process.isRunning {
-            if ContinuousClock.now > deadline {
-                timedOut = true
-                kill(process.processIdentifier, SIGKILL)
-                break
-            }
-            usleep(10_000)
-        }
-        process.waitUntilExit()
-        try out.close()
-        try err.close()
-
-        #expect(try project.snapshot() == projectBefore, "validate changed the project folder", sourceLocation: sourceLocation)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: home.path).isEmpty, "validate wrote into HOME", sourceLocation: sourceLocation)
-        return Run(
-            status: process.terminationReason == .exit ? process.terminationStatus : -process.terminationStatus,
-            standardOutput: try String(contentsOfFile: outPath, encoding: .utf8),
-            standardError: String(decoding: try Repository.bytes(errPath), as: UTF8.self),
-            timedOut: timedOut
-        )
+        let child = try ChildProcess(binary, ["validate", "-m", "styxy.yaml"], environment: environment,
+                                     outputPrefix: logs.path + "/validate", directory: project.path)
+        let finished = child.wait(timeout: timeout)
+        #expect(project.snapshot() == projectBefore, "validate changed the project folder", sourceLocation: sourceLocation)
+        #expect(home.listing().isEmpty, "validate wrote into HOME", sourceLocation: sourceLocation)
+        return child.result(timedOut: !finished)
     }
 
     @Test("hostile input exits 65 with a diagnostic", arguments: HostileYAML.cases.map(\.name))
@@ -198,27 +158,27 @@ struct ValidateCommandRobustnessTests {
         let bytes = try #require(HostileYAML.cases.first { $0.name == name }?.bytes)
         let started = ContinuousClock.now
         let run = try Self.validate(bytes)
-        #expect(!run.timedOut, "\(name): styxy validate was still running after \(Self.timeout)")
+        #expect(!run.timedOut, "\(name): styxy validate was still running after \(Self.timeout) s")
         #expect(ContinuousClock.now - started < .seconds(10), "\(name) took too long")
-        #expect(run.status == 65, "\(name): exit status \(run.status) (negative: killed by that signal); stderr:\n\(run.standardError)")
-        #expect(run.standardError.hasPrefix("styxy.yaml:"), "\(name): stderr should start with a diagnostic:\n\(run.standardError)")
-        #expect(run.standardError.contains("error:"), "\(name): \(run.standardError)")
-        #expect(run.standardOutput.isEmpty, "\(name): stdout: \(run.standardOutput)")
+        #expect(run.status == 65, "\(name): exit status \(run.status) (128+N: killed by signal N); stderr:\n\(run.stderr)")
+        #expect(run.stderr.hasPrefix("styxy.yaml:"), "\(name): stderr should start with a diagnostic:\n\(run.stderr)")
+        #expect(run.stderr.contains("error:"), "\(name): \(run.stderr)")
+        #expect(run.stdout.isEmpty, "\(name): stdout: \(run.stdout)")
     }
 
     @Test func aValidManifestExitsZeroAndWritesNothing() throws {
         let text = "services:\n  web:\n    type: dev\noutputs:\n  - template: dotenv\n    path: .env\n"
         let run = try Self.validate(Array(text.utf8))
-        #expect(run.status == 0, "stderr:\n\(run.standardError)")
-        #expect(run.standardOutput.contains("styxy.yaml: valid"), "\(run.standardOutput)")
-        #expect(run.standardError.isEmpty)
+        #expect(run.status == 0, "stderr:\n\(run.stderr)")
+        #expect(run.stdout.contains("styxy.yaml: valid"), "\(run.stdout)")
+        #expect(run.stderr.isEmpty)
     }
 
     @Test func everyProblemIsPrintedOnce() throws {
         let text = "services:\n  Web:\n    type: devv\n  api:\n    type: api\n    port: 0\n"
         let run = try Self.validate(Array(text.utf8))
         #expect(run.status == 65)
-        let lines = run.standardError.split(separator: "\n").map(String.init)
+        let lines = run.stderr.split(separator: "\n").map(String.init)
         #expect(lines.filter { $0.hasPrefix("styxy.yaml:") }.count == 3, "\(lines)")
         #expect(lines.contains("styxy.yaml:3:11: error: services.Web.type: unknown service type 'devv' (did you mean 'dev'?)"), "\(lines)")
     }

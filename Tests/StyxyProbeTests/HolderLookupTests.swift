@@ -1,4 +1,5 @@
 import StyxyProbe
+import StyxyTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -8,8 +9,8 @@ import Glibc
 /// Holder lookup over a fixture `/proc`: what is read from each process file, and what is skipped.
 @Suite("Finding socket holders in a fixture /proc")
 struct HolderLookupTests {
-    static func fixture() throws -> FixtureRoot {
-        let root = try FixtureRoot()
+    static func fixture() throws -> TemporaryFolder {
+        let root = try TemporaryFolder("probe")
         try root.link("100/fd/3", to: "socket:[555]")
         try root.link("100/fd/4", to: "/dev/null")
         try root.link("100/fd/5", to: "pipe:[555]")

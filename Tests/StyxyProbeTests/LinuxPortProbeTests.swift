@@ -1,5 +1,6 @@
 import Foundation
 import StyxyProbe
+import StyxyTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -12,62 +13,62 @@ struct LinuxPortProbeTests {
     let probe = LinuxPortProbe()
 
     @Test func seesAnIPv4LoopbackListenerAndBindFails() throws {
-        let listener = try TestSocket.tcpListener()
+        let listener = try TestListener()
         let snapshot = try probe.snapshot(protocols: [.tcp])
-        #expect(snapshot.isListening(listener.port))
-        #expect(snapshot.listeningPorts.contains(listener.port))
-        let entry = try #require(snapshot.listeners(on: listener.port).first)
+        #expect(snapshot.isListening(UInt16(listener.port)))
+        #expect(snapshot.listeningPorts.contains(UInt16(listener.port)))
+        let entry = try #require(snapshot.listeners(on: UInt16(listener.port)).first)
         #expect(entry.localAddress == "127.0.0.1")
         #expect(entry.family == .ipv4)
         #expect(entry.uid == getuid())
         #expect(entry.inode != 0)
-        #expect(probe.bindTest(port: listener.port, proto: .tcp) == .inUse)
+        #expect(probe.bindTest(port: UInt16(listener.port), proto: .tcp) == .inUse)
     }
 
-    @Test(.enabled(if: TestSocket.ipv6Available, "IPv6 is not available on this host"))
+    @Test(.enabled(if: TestListener.ipv6Available, "IPv6 is not available on this host"))
     func seesAnIPv6OnlyListenerAndBindFails() throws {
-        let listener = try TestSocket.tcpListener(ipv6: true)
+        let listener = try TestListener(address: .loopback6)
         let snapshot = try probe.snapshot(protocols: [.tcp])
-        let entry = try #require(snapshot.listeners(on: listener.port).first)
+        let entry = try #require(snapshot.listeners(on: UInt16(listener.port)).first)
         #expect(entry.localAddress == "::1")
         #expect(entry.family == .ipv6)
         // Only the IPv6 half of the bind test can catch this one.
-        #expect(probe.bindTest(port: listener.port, proto: .tcp) == .inUse)
+        #expect(probe.bindTest(port: UInt16(listener.port), proto: .tcp) == .inUse)
     }
 
     @Test func closedPortIsFree() throws {
-        let listener = try TestSocket.tcpListener()
-        let port = listener.port
+        let listener = try TestListener()
+        let port = UInt16(listener.port)
         listener.close()
         #expect(!(try probe.snapshot(protocols: [.tcp]).isListening(port)))
         #expect(probe.bindTest(port: port, proto: .tcp) == .free)
     }
 
     @Test func seesAUDPSocketWhenAskedFor() throws {
-        let socket = try TestSocket.udp()
+        let socket = try TestListener(kind: .udp)
         let both = try probe.snapshot(protocols: [.tcp, .udp])
-        #expect(both.isListening(socket.port, proto: .udp))
-        #expect(both.listeners(on: socket.port, proto: .udp).first?.localAddress == "127.0.0.1")
+        #expect(both.isListening(UInt16(socket.port), proto: .udp))
+        #expect(both.listeners(on: UInt16(socket.port), proto: .udp).first?.localAddress == "127.0.0.1")
         let tcpOnly = try probe.snapshot(protocols: [.tcp])
         #expect(!tcpOnly.entries.contains { $0.proto == .udp })
-        #expect(probe.bindTest(port: socket.port, proto: .udp) == .inUse)
+        #expect(probe.bindTest(port: UInt16(socket.port), proto: .udp) == .inUse)
     }
 
     /// The side that closes first keeps TIME_WAIT; closing the accepted socket first leaves it on the
     /// listener's port, the case a restarted server meets.
     private func leaveTimeWait(reuseAddress: Bool) throws -> (port: UInt16, snapshot: PortSnapshot) {
-        let listener = try TestSocket.tcpListener(reuseAddress: reuseAddress)
-        let client = try TestSocket.connect(to: listener.port)
+        let listener = try TestListener(reuseAddress: reuseAddress)
+        let client = try TestListener.connect(to: listener.port)
         let accepted = try listener.accept()
         accepted.close()
         client.close()
         listener.close()
         var snapshot = try probe.snapshot(protocols: [.tcp])
-        for _ in 0..<100 where !snapshot.hasTimeWait(listener.port) {  // the FIN exchange is asynchronous
+        for _ in 0..<100 where !snapshot.hasTimeWait(UInt16(listener.port)) {  // the FIN exchange is asynchronous
             usleep(20_000)
             snapshot = try probe.snapshot(protocols: [.tcp])
         }
-        return (listener.port, snapshot)
+        return (UInt16(listener.port), snapshot)
     }
 
     @Test func timeWaitIsReportedAndDoesNotFailTheBindTest() throws {
@@ -88,8 +89,8 @@ struct LinuxPortProbeTests {
     }
 
     @Test func namesThisProcessAsTheHolder() throws {
-        let listener = try TestSocket.tcpListener()
-        let entry = try #require(try probe.snapshot(protocols: [.tcp]).listeners(on: listener.port).first)
+        let listener = try TestListener()
+        let entry = try #require(try probe.snapshot(protocols: [.tcp]).listeners(on: UInt16(listener.port)).first)
         let lookup = probe.lookupHolders(ofInodes: [entry.inode])
         let holder = try #require(lookup.holders[entry.inode]?.first { $0.pid == getpid() })
         #expect(holder.workingDirectory == FileManager.default.currentDirectoryPath)

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import StyxyProbe
+import StyxyTestSupport
 
 /// Hand-written socket tables in the kernel's layout, header and trailing blanks included.
 enum ProcNetFixture {
@@ -27,8 +28,8 @@ enum ProcNetFixture {
         """
 
     /// A procRoot holding the tables; udp6 is left out on purpose (a missing table is not an error).
-    static func root() throws -> FixtureRoot {
-        let root = try FixtureRoot()
+    static func root() throws -> TemporaryFolder {
+        let root = try TemporaryFolder("probe")
         try root.write("net/tcp", tcp)
         try root.write("net/tcp6", tcp6)
         try root.write("net/udp", udp)
@@ -89,13 +90,13 @@ struct ProcNetParserTests {
     }
 
     @Test func missingTablesAreEmptyNotErrors() throws {
-        let root = try FixtureRoot()
+        let root = try TemporaryFolder("probe")
         let snapshot = try LinuxPortProbe(procRoot: root.path).snapshot(protocols: [.tcp, .udp])
         #expect(snapshot.entries.isEmpty)
     }
 
     @Test func unreadableTableThrows() throws {
-        let root = try FixtureRoot()
+        let root = try TemporaryFolder("probe")
         try root.mkdir("net/tcp")  // reading a folder fails, as a permission error would
         #expect(throws: (any Error).self) {
             try LinuxPortProbe(procRoot: root.path).snapshot(protocols: [.tcp])
@@ -111,13 +112,13 @@ struct ProcNetParserTests {
         ("", nil),
     ])
     func parsesEphemeralRange(text: String, expected: ClosedRange<UInt16>?) throws {
-        let root = try FixtureRoot()
+        let root = try TemporaryFolder("probe")
         try root.write("sys/net/ipv4/ip_local_port_range", text)
         #expect(LinuxPortProbe(procRoot: root.path).ephemeralRange() == expected)
     }
 
     @Test func missingEphemeralRangeIsNil() throws {
-        let root = try FixtureRoot()
+        let root = try TemporaryFolder("probe")
         #expect(LinuxPortProbe(procRoot: root.path).ephemeralRange() == nil)
     }
 }

@@ -1,13 +1,14 @@
 import Foundation
 import StyxyCore
+import StyxyTestSupport
 import Testing
 
 @testable import StyxyRender
 
 @Suite("Built-in templates")
 struct BuiltinTemplateTests {
-    static let templatesFolder = SourceTree.path("templates")
-    static let goldenFolder = SourceTree.path("Tests/Fixtures/golden/render")
+    static let templatesFolder = Repository.path("templates")
+    static let goldenFolder = Repository.path("Tests/Fixtures/golden/render")
 
     @Test("every templates/*.mustache is embedded byte for byte, and nothing else is")
     func embeddedCopiesMatchTheSourceTree() throws {
@@ -74,7 +75,7 @@ struct BuiltinTemplateTests {
 
     @Test("a file reference loads relative to the manifest and is named by its path")
     func fileReference() throws {
-        let project = try ProjectFolder()
+        let project = try TemporaryFolder("render")
         try project.write("tpl/ports.mustache", "{{#variables}}{{name}}:{{value}}\n{{/variables}}")
         let template = try TemplateStore.load(reference: "tpl/ports.mustache", relativeTo: project.path)
         #expect(template.displayName == project.file("tpl/ports.mustache"))

@@ -1,5 +1,6 @@
 import Foundation
 import StyxyCore
+import StyxyTestSupport
 import Testing
 
 @testable import StyxyRender
@@ -9,7 +10,7 @@ import Testing
 struct DocsExampleTests {
     /// The fenced blocks of one language, in order.
     func blocks(_ language: String) throws -> [String] {
-        let text = try #require(try FileIO.readString(SourceTree.path("docs/templates.md")))
+        let text = try #require(try FileIO.readString(Repository.path("docs/templates.md")))
         return text.components(separatedBy: "```" + language + "\n").dropFirst()
             .map { String($0[..<$0.range(of: "\n```")!.lowerBound]) + "\n" }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import StyxyTestSupport
 import Testing
 
 @testable import StyxyRender

@@ -1,5 +1,6 @@
 import Foundation
 import StyxyCore
+import StyxyTestSupport
 import Testing
 
 @testable import StyxyRender

@@ -15,7 +15,7 @@ package final class TextBuffer: @unchecked Sendable {
 
     package var text: String { lock.withLock { String(decoding: bytes, as: UTF8.self) } }
 
-    func append(_ text: String) { lock.withLock { bytes += Array(text.utf8) } }
+    package func append(_ text: String) { lock.withLock { bytes += Array(text.utf8) } }
 }
 
 /// One output stream: a file descriptor, or a buffer in tests. Colour only on a terminal, and

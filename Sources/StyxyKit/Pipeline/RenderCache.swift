@@ -52,22 +52,12 @@ struct RenderCache {
         return digest.hex
     }
 
+    /// Covers the templates, every field of the render context (its fingerprint is derived from
+    /// the context's own fields, so a new field cannot be forgotten) and the output paths.
     static func key(templates: String, context: RenderContext, paths: [String]) -> String {
         var digest = Digest()
         digest.add(templates)
-        for field in [context.project, context.root, context.instance, context.manifest] { digest.add(field) }
-        for service in context.services {
-            digest.add("service")
-            for field in [service.name, service.type, service.command ?? "\u{0}none", service.shared ? "shared" : "own"] { digest.add(field) }
-            for port in service.ports {
-                for field in [port.name, String(port.port)] + port.env { digest.add(field) }
-                if let compose = port.compose {
-                    for field in [compose.service, String(compose.target), compose.hostIP ?? "\u{0}any", compose.transport.rawValue] { digest.add(field) }
-                } else {
-                    digest.add("\u{0}none")
-                }
-            }
-        }
+        digest.add(context.fingerprint)
         for path in paths { digest.add(path) }
         return digest.hex
     }

@@ -1,8 +1,6 @@
-import Foundation
 import StyxyCore
+import StyxyTestSupport
 import Testing
-
-@testable import StyxyRender
 
 /// Each quoted form is read back by the real consumer where it is installed: python-dotenv,
 /// PyYAML, the shells, Foundation's JSON parser.
@@ -23,7 +21,7 @@ struct QuotingTests {
 
     @Test("dotenv: python-dotenv reads every value back exactly", .enabled(if: ToolRun.hasPythonDotenv))
     func dotenvRoundTrip() throws {
-        let project = try ProjectFolder()
+        let project = try TemporaryFolder("quoting")
         let withBraces = Self.awkward + ["${HOME} stays"]
         var text = "# user line\n"
         for (index, value) in withBraces.enumerated() { text += "V\(index)=\(Quoting.dotenv(value))\n" }

@@ -1,3 +1,4 @@
+import StyxyTestSupport
 import StyxyProbe
 import Testing
 

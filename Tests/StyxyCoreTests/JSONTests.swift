@@ -1,9 +1,10 @@
 import StyxyCore
 import Testing
 
-/// The JSON writer every `--json` report and the ledger go through.
-@Suite("JSON writer")
-struct JSONWriterTests {
+/// The JSON writer every `--json` report and the ledger go through, and the reader for caches and
+/// the reference ledger reader.
+@Suite("JSON")
+struct JSONTests {
     static let sample = JSONValue.object([
         ("text", .string("quote \" backslash \\ newline \n tab \t bell \u{7} sep \u{2028} ünï")),
         ("numbers", .array([.int(0), .int(-42), .int(1_795_938_342), .number(1.5)])),
@@ -56,4 +57,32 @@ struct JSONWriterTests {
         out.append(decimal: value)
         #expect(String(decoding: out, as: UTF8.self) == String(value))
     }
+
+    @Test(arguments: [
+        ("[1] x", "unexpected data after the JSON value"), ("[\"a\u{1}\"]", "control character in a string"),
+        ("[\"abc", "unfinished string"), ("{\"a\" 1}", "expected ':'"), ("[1,]", "expected a value"), ("", "unexpected end of data"),
+        ("[tru]", "unexpected literal"), ("{1: 2}", "expected a key"),
+    ])
+    func malformedTextIsAnErrorThatSaysWhere(_ text: String, _ message: String) {
+        let error = #expect(throws: JSONParseError.self) { try JSONValue.parse(Array(text.utf8)) }
+        #expect(error?.message == message, "\(text.debugDescription): \(String(describing: error))")
+    }
+
+    /// 64 levels is the most any reader of ours takes: a file of a million `[` is an error, not a stack overflow.
+    @Test func nestingIsLimited() throws {
+        func nested(_ depth: Int) -> [UInt8] { Array((String(repeating: "[", count: depth) + String(repeating: "]", count: depth)).utf8) }
+        #expect(throws: Never.self) { try JSONValue.parse(nested(64)) }
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(nested(65)) }
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(Array(repeating: UInt8(ascii: "["), count: 1_000_000)) }
+    }
+
+    @Test func accessorsAnswerOnlyForTheirKind() {
+        let value = JSONValue.object([("n", .int(3)), ("f", .number(1.5)), ("s", .string("x")), ("b", .bool(true)), ("a", .array([]))])
+        #expect(value["n"]?.intValue == 3 && value["f"]?.intValue == nil && value["s"]?.intValue == nil)
+        #expect(value["s"]?.stringValue == "x" && value["n"]?.stringValue == nil)
+        #expect(value["b"]?.boolValue == true && value["a"]?.arrayValue == [] && value["missing"] == nil)
+        #expect(JSONValue.number(1e16).intValue == nil, "past 2^53 a double is no exact integer")
+        #expect(JSONValue.optional(nil) == .null && JSONValue.optional("y") == .string("y"))
+    }
 }
+

@@ -1,8 +1,5 @@
-#if canImport(Glibc)
-internal import Glibc
-#elseif canImport(Darwin)
-internal import Darwin
-#endif
+import Foundation
+import StyxyProbe
 
 import StyxyCore
 
@@ -33,7 +30,7 @@ public final class FakePortProbe: PortProbe, @unchecked Sendable {
         var proto: Transport
     }
 
-    private let lock = Lock()
+    private let lock = NSLock()
     private var state: State
 
     public init(ephemeralRange: ClosedRange<UInt16>? = 32768...60999) {
@@ -128,27 +125,5 @@ public final class FakePortProbe: PortProbe, @unchecked Sendable {
             }
             return result
         }
-    }
-}
-
-/// A plain mutex; Foundation's would cost start-up time and `Synchronization.Mutex` needs macOS 15.
-final class Lock: @unchecked Sendable {
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-
-    init() {
-        mutex.initialize(to: pthread_mutex_t())
-        pthread_mutex_init(mutex, nil)
-    }
-
-    deinit {
-        pthread_mutex_destroy(mutex)
-        mutex.deinitialize(count: 1)
-        mutex.deallocate()
-    }
-
-    func withLock<T>(_ body: () throws -> T) rethrows -> T {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return try body()
     }
 }
