@@ -1,6 +1,7 @@
 import Foundation
 import StyxyCore
 @testable import StyxyManifest
+import StyxyTestSupport
 import Testing
 
 @Suite("cwd, after and ready")
