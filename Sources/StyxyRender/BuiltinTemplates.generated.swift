@@ -56,6 +56,9 @@ STYXY_INSTANCE={{instance_dotenv}}
 {{/ports}}
       ],
       "command": {{#has_command}}{{command_json}}{{/has_command}}{{^has_command}}null{{/has_command}},
+      "cwd": {{cwd_json}},
+      "after": [{{#after}}{{name_json}}{{^last}}, {{/last}}{{/after}}],
+      "ready_timeout": {{ready_timeout}},
       "compose": {{#has_compose}}{ "service": {{compose.service_json}}, "target": {{compose.target}}, "host_ip": {{compose.host_ip_json}}, "protocol": {{compose.protocol_json}} }{{/has_compose}}{{^has_compose}}null{{/has_compose}},
       "shared": {{shared}}
     }{{^last}},{{/last}}

@@ -84,7 +84,7 @@ extension RenderContext {
                 ports: [
                     NamedPortContext(name: "a", port: 1, env: ["A"], compose: ComposeContext(service: "c", target: 2, hostIP: "127.0.0.1"))
                 ],
-                command: "c", shared: false)
+                command: "c", shared: false, cwd: "d", after: ["s"], readyTimeout: 1)
         ])
 
     static let schema = Shape.infer(schemaSample.mustacheValue)
@@ -100,7 +100,11 @@ extension ServiceContext {
             "compose": compose.map(\.mustacheValue) ?? NSNull(),
             "has_compose": compose != nil,
             "shared": shared,
+            "after": MustacheValue.names(after),
+            "has_after": !after.isEmpty,
+            "ready_timeout": readyTimeout.map { $0 == $0.rounded() ? String(Int($0)) : String($0) } ?? "null",
         ]
+        MustacheValue.addString("cwd", cwd, to: &value)
         MustacheValue.addString("name", name, to: &value)
         MustacheValue.addString("type", type, to: &value)
         MustacheValue.addString("command", command, to: &value)

@@ -56,6 +56,12 @@ public struct ServiceContext: Sendable, Equatable, Encodable {
     /// The command with its `{{…}}` already expanded (see `expandCommand`), or nil.
     public var command: String?
     public var shared: Bool
+    /// The folder the command runs in, relative to the project root (`cwd:`); nil for the root.
+    public var cwd: String? = nil
+    /// The services this one starts after (`after:`), as written.
+    public var after: [String] = []
+    /// `ready: { timeout }` in seconds, or nil.
+    public var readyTimeout: Double? = nil
 
     /// The name of the only port of a service declared with `port:` rather than `ports:`.
     public static let defaultPortName = PortLabel.defaultPortName
@@ -73,7 +79,8 @@ public struct ServiceContext: Sendable, Equatable, Encodable {
 
     /// A service with named ports; `ports` must not be empty.
     public init(
-        name: String, type: String, ports: [NamedPortContext], command: String? = nil, shared: Bool = false
+        name: String, type: String, ports: [NamedPortContext], command: String? = nil, shared: Bool = false,
+        cwd: String? = nil, after: [String] = [], readyTimeout: Double? = nil
     ) {
         precondition(!ports.isEmpty, "a service has at least one port")
         self.name = name
@@ -81,6 +88,9 @@ public struct ServiceContext: Sendable, Equatable, Encodable {
         self.ports = ports.sorted { $0.name < $1.name }
         self.command = command
         self.shared = shared
+        self.cwd = cwd
+        self.after = after
+        self.readyTimeout = readyTimeout
     }
 
     /// Its only or first port.

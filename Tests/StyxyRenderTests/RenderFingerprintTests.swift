@@ -19,8 +19,9 @@ struct RenderFingerprintTests {
                                  compose: ComposeContext(service: "pgadmin", target: 80, hostIP: "127.0.0.1", transport: .tcp)),
                 NamedPortContext(name: "main", port: 5432, env: ["DB_PORT"],
                                  compose: ComposeContext(service: "postgres", target: 5432, hostIP: "::1", transport: .udp)),
-            ], command: "pg --port 5432", shared: false),
-            ServiceContext(name: "web", type: "dev", port: 3000, env: ["WEB_PORT"], command: "vite", shared: true),
+            ], command: "pg --port 5432", shared: false, cwd: "db", after: ["cache", "web"], readyTimeout: 30),
+            ServiceContext(name: "web", type: "dev", ports: [NamedPortContext(name: "default", port: 3000, env: ["WEB_PORT"])],
+                           command: "vite", shared: true, cwd: "site", after: ["db", "cache"], readyTimeout: 2.5),
         ])
 
     @Test func everyFieldAtEveryDepthMovesTheFingerprint() throws {
@@ -105,6 +106,7 @@ extension Changeable {
 extension String: Changeable { func changes() -> [(path: String, value: String)] { [("", self + "x")] } }
 extension Int: Changeable { func changes() -> [(path: String, value: Int)] { [("", self + 1)] } }
 extension Bool: Changeable { func changes() -> [(path: String, value: Bool)] { [("", !self)] } }
+extension Double: Changeable { func changes() -> [(path: String, value: Double)] { [("", self + 1)] } }
 extension Transport: Changeable {
     func changes() -> [(path: String, value: Transport)] { Transport.allCases.filter { $0 != self }.map { ("", $0) } }
 }

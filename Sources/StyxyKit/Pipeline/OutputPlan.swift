@@ -82,7 +82,8 @@ package enum OutputPlan {
                                                         transport: service.transport)
                                      })
                 },
-                command: service.command, shared: service.shared)
+                command: service.command, shared: service.shared, cwd: service.cwd == "." ? nil : service.cwd,
+                after: service.after.map(\.name), readyTimeout: service.readyTimeout)
         }
         return RenderContext(project: manifest.project, root: manifest.root, instance: instance,
                              manifest: FileIO.basename(manifest.path), services: services)
