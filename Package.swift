@@ -44,7 +44,9 @@ let package = Package(
         ),
         // The calls StyxyProcess needs that Swift cannot import: prctl is variadic, pipe2 and the
         // _np spawn actions need _GNU_SOURCE, and a signal handler must be C, not Swift.
-        .target(name: "CStyxyProcess"),
+        // DWARF 4, like the Swift code: the Debian valgrind that measures the instruction budgets
+        // cannot read clang's default DWARF 5 and gives up on the whole binary.
+        .target(name: "CStyxyProcess", cSettings: [.unsafeFlags(["-gdwarf-4"])]),
         // Services run as one job (the process half of `styxy up`): spawning, prefixed output,
         // signals, stopping every descendant.
         .target(name: "StyxyProcess", dependencies: ["CStyxyProcess", "StyxyCore"]),
