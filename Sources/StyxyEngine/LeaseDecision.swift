@@ -1,5 +1,6 @@
 import StyxyCore
 import StyxyManifest
+import StyxyProbe
 
 /// What a resolve does with one port the manifest declares. Decided without side effects from
 /// the port's lease (if any), who listens on that lease's port, and the options; carried out by
@@ -84,35 +85,66 @@ enum LeaseDecision: Equatable {
     /// there is nothing to say. `offered` is the port the allocator chose for a move (a move is
     /// explained only once it has one), nil for the other decisions.
     func finding(label: PortLabel, port: Int, offered: Int?) -> Finding? {
-        func note(_ message: String) -> Finding {
-            Finding(severity: .note, service: label.description, port: port, message: message)
-        }
         switch self {
         case .create, .keep(nil):
             return nil
         case .keep(.sharedRunning(let occupant)):
-            return note("shared service \(label) is running: \(occupant.description)")
+            return Finding(kind: .sharedRunning, label: label, port: port, got: port, reason: "in_use", occupant: occupant,
+                           message: "shared service \(label) is running: \(occupant.description)")
         case .keep(.timeWait):
-            return note("port \(port) has connections in TIME_WAIT; a server that sets SO_REUSEADDR (most do) can bind it now, others within a minute")
+            return Finding(kind: .timeWait, label: label, port: port, got: port, reason: "time_wait",
+                           message: "port \(port) has connections in TIME_WAIT; a server that sets SO_REUSEADDR (most do) can bind it now, others within a minute")
         case .conflict(let occupant):
             var step = "run `styxy resolve --reassign` to move \(label) to a free port"
             if let holder = occupant.holders.first {
                 step = "stop PID \(holder.pid) (`kill \(holder.pid)`), or " + step
             }
-            return Finding(severity: .conflict, service: label.description, port: port,
+            return Finding(kind: .conflict, severity: .conflict, label: label, port: port, wanted: port, got: port, reason: "held",
+                           occupant: occupant,
                            message: "port \(port), leased to \(label), is held by \(occupant.description) (\(occupant.holderClass.label))",
                            nextStep: step)
         case .move(let reason):
-            guard let offered else { preconditionFailure("a move is explained with the port it was offered") }
+            guard let offered else { return nil }
             switch reason {
             case .undeclared:
-                return note("port \(port) is outside what the manifest now declares for \(label); moved to \(offered)")
+                return Finding(kind: .moved, label: label, port: port, got: offered, reason: "outside_range",
+                               message: "port \(port) is outside what the manifest now declares for \(label); moved to \(offered)")
             case .preference(let preferred):
-                return reason.takes(offered) ? note("\(label) now prefers \(offered); moved from \(port)")
-                    : note("\(label) now prefers \(preferred), which is not free; keeping \(port)")
+                return reason.takes(offered)
+                    ? Finding(kind: .moved, label: label, port: port, wanted: preferred, got: offered, reason: "new_preference",
+                              message: "\(label) now prefers \(offered); moved from \(port)")
+                    : Finding(kind: .preferenceUnavailable, label: label, port: port, wanted: preferred, got: port, reason: "not_free",
+                              message: "\(label) now prefers \(preferred), which is not free; keeping \(port)")
             case .heldBy(let occupant):
-                return note("port \(port) is held by \(occupant.description) (\(occupant.holderClass.label)); moved \(label) to \(offered)")
+                return Finding(kind: .moved, label: label, port: port, got: offered, reason: "held", occupant: occupant,
+                               message: "port \(port) is held by \(occupant.description) (\(occupant.holderClass.label)); moved \(label) to \(offered)")
             }
         }
+    }
+
+    /// Why a new lease for `label` did not get `preferred`, the port the manifest asked for.
+    static func preferenceFinding(label: PortLabel, preferred: Int, got: Int, skip: PortAllocator.Skip,
+                                  occupant: PortOccupant?) -> Finding {
+        let (reason, why): (String, String)
+        var lease: Lease?
+        switch skip {
+        case .preferredElsewhere: (reason, why) = ("preferred_elsewhere", "another port of this manifest prefers it")
+        case .leased(let holder):
+            lease = holder
+            let whose = holder.isShared ? "the shared service \(holder.key.label)"
+                : "\(holder.project)/\(holder.key.label) (\(holder.key.root ?? ""), instance \(holder.key.instance))"
+            (reason, why) = ("leased", "it is leased to \(whose)")
+        case .reserved: (reason, why) = ("reserved", "it is reserved in your configuration")
+        case .ephemeral: (reason, why) = ("ephemeral", "it is in the kernel's ephemeral port range")
+        case .listening:
+            (reason, why) = ("in_use", "it is held by \(occupant.map { "\($0.description) (\($0.holderClass.label))" } ?? "another process")")
+        case .timeWait: (reason, why) = ("time_wait", "it has connections in TIME_WAIT")
+        case .bindFailed(let result):
+            let detail: String
+            if case .denied(let code) = result { detail = FileIO.errorText(code) } else { detail = "address in use" }
+            (reason, why) = ("bind_failed", "a bind test failed (\(detail))")
+        }
+        return Finding(kind: .preferenceUnavailable, label: label, port: preferred, wanted: preferred, got: got, reason: reason,
+                       occupant: occupant, lease: lease, message: "\(label) prefers \(preferred), but \(why); leased \(got) instead")
     }
 }

@@ -52,31 +52,53 @@ struct PortAllocator {
         return ordered
     }
 
-    /// A port for `key`, or a `noFreePort` error explaining what holds the range.
-    mutating func allocate(for lease: LeaseKey, service: Service, port: NamedPort) throws(StyxyError) -> Int {
+    /// Why a candidate was passed over.
+    enum Skip: Equatable {
+        /// Another port of this manifest prefers it.
+        case preferredElsewhere
+        case leased(Lease)
+        case reserved
+        case ephemeral
+        case listening
+        case timeWait
+        case bindFailed(BindResult)
+    }
+
+    /// A port for `key`, or a `noFreePort` error explaining what holds the range. `skippedPreference`
+    /// says why the port's own preference was passed over, when it was.
+    mutating func allocate(for lease: LeaseKey, service: Service, port: NamedPort) throws(StyxyError)
+        -> (port: Int, skippedPreference: Skip?) {
         var refusals = Refusals()
-        let transport = service.transport
+        var skippedPreference: Skip?
         for candidate in candidates(for: service, port: port) {
-            if candidate != port.preferred && avoid.contains(candidate) {
-                refusals.leased.append(candidate)
-            } else if held[candidate] != nil {
-                refusals.leased.append(candidate)
-            } else if catalog.isReserved(candidate) {
-                refusals.reserved.append(candidate)
-            } else if !service.explicitRange || !service.range.contains(candidate), let range = ephemeralRange(), range.contains(candidate) {
-                refusals.ephemeral.append(candidate)
-            } else if snapshot.isListening(UInt16(candidate), proto: transport) {
-                refusals.listening.append(candidate)
-            } else if transport == .tcp && snapshot.hasTimeWait(UInt16(candidate)) {
-                // A server without SO_REUSEADDR could not bind it for a minute; a new lease can wait.
-                refusals.timeWait.append(candidate)
-            } else if probe.bindTest(port: UInt16(candidate), proto: transport) != .free {
-                refusals.bindFailed.append(candidate)
-            } else {
-                return candidate
+            guard let skip = skip(candidate, service: service, port: port) else { return (candidate, skippedPreference) }
+            if candidate == port.preferred { skippedPreference = skip }
+            switch skip {
+            case .preferredElsewhere, .leased: refusals.leased.append(candidate)
+            case .reserved: refusals.reserved.append(candidate)
+            case .ephemeral: refusals.ephemeral.append(candidate)
+            case .listening: refusals.listening.append(candidate)
+            case .timeWait: refusals.timeWait.append(candidate)
+            case .bindFailed: refusals.bindFailed.append(candidate)
             }
         }
         throw noFreePort(service: service, port: port, refusals: refusals)
+    }
+
+    /// Why `candidate` cannot be leased now; nil when it can (all five checks of the hybrid check hold).
+    private mutating func skip(_ candidate: Int, service: Service, port: NamedPort) -> Skip? {
+        let transport = service.transport
+        if candidate != port.preferred && avoid.contains(candidate) { return .preferredElsewhere }
+        if let lease = held[candidate] { return .leased(lease) }
+        if catalog.isReserved(candidate) { return .reserved }
+        if !service.explicitRange || !service.range.contains(candidate), let range = ephemeralRange(), range.contains(candidate) {
+            return .ephemeral
+        }
+        if snapshot.isListening(UInt16(candidate), proto: transport) { return .listening }
+        // A server without SO_REUSEADDR could not bind it for a minute; a new lease can wait.
+        if transport == .tcp && snapshot.hasTimeWait(UInt16(candidate)) { return .timeWait }
+        let bind = probe.bindTest(port: UInt16(candidate), proto: transport)
+        return bind == .free ? nil : .bindFailed(bind)
     }
 
     private func noFreePort(service: Service, port: NamedPort, refusals: Refusals) -> StyxyError {

@@ -120,7 +120,7 @@ struct PlanExecutor {
         everyone: () throws(StyxyError) -> [Lease]
     ) throws(StyxyError) -> (Assignment, Finding?) {
         guard let position = index[key] else {
-            return (try create(key, service: service, port: port, everyone: everyone), nil)
+            return try create(key, service: service, port: port, everyone: everyone)
         }
         let before = leases[position]
         var lease = before
@@ -128,7 +128,7 @@ struct PlanExecutor {
                                     previousPort: nil, shared: service.shared, occupant: occupant)
         var offered: Int?
         if case .move(let reason) = decision {
-            let fresh = try choosePort(for: key, service: service, port: port, everyone: everyone)
+            let fresh = try choosePort(for: key, service: service, port: port, everyone: everyone).port
             offered = fresh
             if reason.takes(fresh) {
                 // The first phase of a move: the new port, with the old one kept held (see settleMoves).
@@ -154,8 +154,8 @@ struct PlanExecutor {
 
     private mutating func create(
         _ key: LeaseKey, service: Service, port: NamedPort, everyone: () throws(StyxyError) -> [Lease]
-    ) throws(StyxyError) -> Assignment {
-        let chosen = try choosePort(for: key, service: service, port: port, everyone: everyone)
+    ) throws(StyxyError) -> (Assignment, Finding?) {
+        let (chosen, skipped) = try choosePort(for: key, service: service, port: port, everyone: everyone)
         // A shared lease belongs to no project and lives until released.
         let ttl = service.shared ? nil : ttl(of: nil)
         let lease = Lease(key: key, project: service.shared ? "" : manifest.project, manifest: service.shared ? "" : manifestPath,
@@ -165,15 +165,28 @@ struct PlanExecutor {
         index[key] = leases.count
         leases.append(lease)
         changed = true
-        return Assignment(service: service.name, portName: port.name, env: port.env, port: chosen,
-                          status: .new, previousPort: nil, shared: service.shared, occupant: nil)
+        let assignment = Assignment(service: service.name, portName: port.name, env: port.env, port: chosen,
+                                    status: .new, previousPort: nil, shared: service.shared, occupant: nil)
+        guard let preferred = port.preferred, let skipped else { return (assignment, nil) }
+        return (assignment, LeaseDecision.preferenceFinding(label: service.label(of: port), preferred: preferred, got: chosen,
+                                                            skip: skipped, occupant: skipped == .listening ? occupant(of: preferred, service) : nil))
+    }
+
+    /// Who listens on `port`, classified against this project and the projects of the ledger.
+    private func occupant(of port: Int, _ service: Service) -> PortOccupant? {
+        let known = (allocator?.held.values).map { leases in
+            Dictionary(leases.compactMap { lease in lease.key.root.map { ($0, lease.project) } }, uniquingKeysWith: { a, _ in a })
+                .map { (root: $0.key, name: $0.value) }
+        } ?? []
+        return HolderClassifier(probe: probe, snapshot: snapshot) { known }
+            .occupants(of: [(port: port, transport: service.transport)], root: manifest.root)[port]
     }
 
     /// A port for a new or moving lease. The allocator is built on the first call, from every
     /// lease (`everyone`, read only then) overlaid with this plan's own.
     private mutating func choosePort(
         for key: LeaseKey, service: Service, port: NamedPort, everyone: () throws(StyxyError) -> [Lease]
-    ) throws(StyxyError) -> Int {
+    ) throws(StyxyError) -> (port: Int, skippedPreference: PortAllocator.Skip?) {
         var allocator: PortAllocator
         if let built = self.allocator {
             allocator = built

@@ -52,15 +52,69 @@ public struct Assignment: Sendable, Equatable {
     public var label: PortLabel { PortLabel(service: service, port: portName) }
 }
 
-/// Something a user should hear about: a conflict, a TIME_WAIT, a shared service in use.
+/// Something a user should hear about: a decision that differs from what the manifest asked for
+/// (a preference not free, a move), a conflict, a TIME_WAIT, a shared service in use. The fields
+/// besides `message` say the same for scripts (`resolve --json` `findings`, docs/json.md).
 public struct Finding: Sendable, Equatable {
     public enum Severity: String, Sendable { case conflict, note }
 
+    public enum Kind: String, Sendable {
+        /// A new lease did not get the port the manifest prefers (`reason` says why).
+        case preferenceUnavailable = "preference_unavailable"
+        /// A kept lease's port is held by another project or a foreign process.
+        case conflict
+        /// A lease moved (`reason`: `outside_range`, `new_preference`, `held`).
+        case moved
+        /// A shared service's port is in use: it is running.
+        case sharedRunning = "shared_running"
+        /// Nobody listens, but connections linger in TIME_WAIT.
+        case timeWait = "time_wait"
+    }
+
+    public var kind: Kind
     public var severity: Severity
     public var service: String
+    public var portName: String
+    /// The port the finding is about: the lease's, or the one the manifest wanted.
     public var port: Int
+    public var wanted: Int?
+    public var got: Int?
+    /// One word for scripts: `leased`, `preferred_elsewhere`, `reserved`, `ephemeral`, `in_use`,
+    /// `time_wait`, `bind_failed`, `held`, `outside_range`, `new_preference`, `not_free`.
+    public var reason: String
+    /// Who listens on the port, when that is the reason.
+    public var occupant: PortOccupant?
+    /// The lease holding the port, when that is the reason.
+    public var lease: Lease?
     public var message: String
     public var nextStep: String?
+
+    public init(kind: Kind, severity: Severity = .note, label: PortLabel, port: Int, wanted: Int? = nil, got: Int? = nil,
+                reason: String, occupant: PortOccupant? = nil, lease: Lease? = nil, message: String, nextStep: String? = nil) {
+        self.kind = kind
+        self.severity = severity
+        self.service = label.service
+        self.portName = label.port
+        self.port = port
+        self.wanted = wanted
+        self.got = got
+        self.reason = reason
+        self.occupant = occupant
+        self.lease = lease
+        self.message = message
+        self.nextStep = nextStep
+    }
+
+    /// The port's label (`web`, `emulators.ui`).
+    public var label: PortLabel { PortLabel(service: service, port: portName) }
+
+    /// Why, in a few words, for the STATUS column: `4000: alpha`, `3000: PID 4242`, `8080: reserved`.
+    public var short: String {
+        let place = wanted.map { "\($0): " } ?? ""
+        if let lease { return place + (lease.isShared ? "shared \(lease.key.label)" : lease.project) }
+        if let holder = occupant?.holders.first { return place + "PID \(holder.pid)" }
+        return place + String(reason.map { $0 == "_" ? " " : $0 })
+    }
 }
 
 public struct ResolveReport: Sendable {

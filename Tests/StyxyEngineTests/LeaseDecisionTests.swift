@@ -77,7 +77,7 @@ struct LeaseDecisionTests {
         #expect(LeaseDecision.keep(nil).finding(label: web, port: 3001, offered: nil) == nil)
         let refused = LeaseDecision.move(.preference(3005)).finding(label: ui, port: 3001, offered: 3006)
         #expect(refused?.message == "emulators.ui now prefers 3005, which is not free; keeping 3001")
-        #expect(refused?.service == "emulators.ui" && refused?.port == 3001 && refused?.severity == .note)
+        #expect(refused?.label.description == "emulators.ui" && refused?.port == 3001 && refused?.severity == .note)
         let moved = LeaseDecision.move(.preference(3005)).finding(label: ui, port: 3001, offered: 3005)
         #expect(moved?.message == "emulators.ui now prefers 3005; moved from 3001")
         let conflict = LeaseDecision.conflict(Self.foreign).finding(label: web, port: 3001, offered: nil)

@@ -111,9 +111,13 @@ extension Styxy {
                 return
             }
             var table = Table("SERVICE", "PORT", "VARIABLES", "STATUS")
+            let findings = Dictionary(grouping: report.findings, by: \.label)
             for item in report.assignments {
                 let name = item.label
-                var status = item.status.rawValue
+                let own = findings[name] ?? []
+                // A kept lease whose port someone else holds is not simply kept.
+                var status = own.contains { $0.kind == .conflict } ? "conflict" : item.status.rawValue
+                if let why = own.first(where: { $0.kind == .preferenceUnavailable }) { status += " (\(why.short))" }
                 if let previous = item.previousPort { status += " from \(previous)" }
                 if item.shared { status += ", shared" }
                 if let occupant = item.occupant, occupant.holderClass == .thisProject { status += ", running (PID \(occupant.holders.first.map { String($0.pid) } ?? "?"))" }

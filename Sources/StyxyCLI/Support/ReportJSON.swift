@@ -30,10 +30,34 @@ enum ReportJSON {
     }
 
     static func finding(_ finding: Finding) -> JSONValue {
-        .object([
+        var holder = JSONValue.null
+        if let occupant = finding.occupant {
+            let first = occupant.holders.first
+            holder = .object([
+                ("pid", first.map { .int(Int($0.pid)) } ?? .null),
+                ("command", .optional(first?.command)),
+                ("cwd", .optional(first?.workingDirectory)),
+                ("class", .string(classWord(occupant.holderClass))),
+            ])
+        }
+        let lease = finding.lease.map { lease in
+            JSONValue.object([
+                ("project", .string(lease.project)),
+                ("root", .optional(lease.key.root)),
+                ("instance", .string(lease.key.instance)),
+            ])
+        } ?? .null
+        return .object([
+            ("kind", .string(finding.kind.rawValue)),
             ("severity", .string(finding.severity.rawValue)),
             ("service", .string(finding.service)),
+            ("port_name", .string(finding.portName)),
             ("port", .int(finding.port)),
+            ("wanted", finding.wanted.map(JSONValue.int) ?? .null),
+            ("got", finding.got.map(JSONValue.int) ?? .null),
+            ("reason", .string(finding.reason)),
+            ("holder", holder),
+            ("lease", lease),
             ("message", .string(finding.message)),
             ("next_step", .optional(finding.nextStep)),
         ])

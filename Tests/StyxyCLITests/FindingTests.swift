@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Every decision that differs from what the manifest asked for says why: in the table's STATUS,
+/// on stderr and in `--json` `findings` (DESIGN §11).
+@Suite("Findings: why a port differs from the manifest's")
+struct FindingTests {
+    static func web(_ block: ClosedRange<Int>, preferring port: Int) -> String {
+        "services:\n  web:\n    range: [\(block.lowerBound), \(block.upperBound)]\n    port: \(port)\n"
+    }
+
+    static func findings(_ result: RunResult) throws -> [[String: Any]] {
+        try #require(try result.json()["findings"] as? [[String: Any]], "\(result)")
+    }
+
+    @Test func aPreferenceLeasedToAnotherProjectNamesThatLease() throws {
+        let s = try Sandbox()
+        let block = try PortBlocks.reserve(10)
+        _ = try s.resolve(try s.project("alpha", Self.web(block, preferring: block.lowerBound)))
+        let beta = try s.project("beta", Self.web(block, preferring: block.lowerBound))
+        let json = try s.run(["resolve", "-m", beta, "--json", "--dry-run"])
+        let finding = try #require(try Self.findings(json).first)
+        #expect(finding["kind"] as? String == "preference_unavailable" && finding["reason"] as? String == "leased", "\(finding)")
+        #expect(finding["wanted"] as? Int == block.lowerBound && finding["got"] as? Int == block.lowerBound + 1, "\(finding)")
+        let lease = try #require(finding["lease"] as? [String: Any], "\(finding)")
+        #expect(lease["project"] as? String == "alpha" && lease["root"] as? String == s.projectRoot("alpha") && lease["instance"] as? String == "default")
+
+        let table = try s.run(["resolve", "-m", beta])
+        #expect(table.stdout.contains("new (\(block.lowerBound): alpha)"), "\(table)")
+        #expect(table.stderr.contains("web prefers \(block.lowerBound), but it is leased to alpha/web"), "\(table)")
+    }
+
+    @Test func aPreferenceHeldByAProcessNamesTheProcess() throws {
+        let s = try Sandbox()
+        let block = try PortBlocks.reserve(10)
+        let listener = try TestListener(port: block.lowerBound, address: .any4)
+        defer { listener.close() }
+        let json = try s.run(["resolve", "-m", try s.project("app", Self.web(block, preferring: block.lowerBound)), "--json"])
+        let finding = try #require(try Self.findings(json).first)
+        #expect(finding["reason"] as? String == "in_use" && finding["got"] as? Int == block.lowerBound + 1, "\(finding)")
+        let holder = try #require(finding["holder"] as? [String: Any], "\(finding)")
+        #expect(holder["pid"] as? Int == Int(getpid()) && holder["class"] as? String == "foreign", "\(holder)")
+    }
+
+    @Test func aKeptLeaseWhosePortIsHeldShowsConflictInTheTable() throws {
+        let s = try Sandbox()
+        let block = try PortBlocks.reserve(10)
+        let manifest = try s.project("app", Self.web(block, preferring: block.lowerBound))
+        _ = try s.resolve(manifest)
+        let listener = try TestListener(port: block.lowerBound, address: .any4)
+        defer { listener.close() }
+        let table = try s.run(["resolve", "-m", manifest])
+        let row = table.stdout.split(separator: "\n").first { $0.hasPrefix("web") }.map(String.init) ?? ""
+        #expect(row.hasSuffix("conflict"), "\(table)")
+        let finding = try #require(try Self.findings(try s.run(["resolve", "-m", manifest, "--json"])).first)
+        #expect(finding["kind"] as? String == "conflict" && (finding["holder"] as? [String: Any])?["pid"] as? Int == Int(getpid()), "\(finding)")
+    }
+
+    @Test func anUnremarkableResolveHasNoFindings() throws {
+        let s = try Sandbox()
+        let block = try PortBlocks.reserve(10)
+        let json = try s.run(["resolve", "-m", try s.project("app", Self.web(block, preferring: block.lowerBound)), "--json"])
+        #expect(try Self.findings(json).isEmpty, "\(json)")
+    }
+}
