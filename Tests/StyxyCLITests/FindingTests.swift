@@ -67,3 +67,38 @@ struct FindingTests {
         #expect(try Self.findings(json).isEmpty, "\(json)")
     }
 }
+
+@Suite("doctor: leases against reality")
+struct DoctorConflictTests {
+    @Test func aLeasedPortHeldByAForeignProcessIsAProblemWithItsHolder() throws {
+        let s = try Sandbox()
+        let block = try PortBlocks.reserve(10)
+        let manifest = try s.project("app", FindingTests.web(block, preferring: block.lowerBound))
+        _ = try s.resolve(manifest)
+        let healthy = try s.run(["doctor"])
+        #expect(healthy.status == 0, "\(healthy)")
+
+        let listener = try TestListener(port: block.lowerBound, address: .any4)
+        defer { listener.close() }
+        let human = try s.run(["doctor"])
+        #expect(human.status == 1, "\(human)")
+        #expect(human.stdout.contains("port \(block.lowerBound) of app/web [default] is held by PID \(getpid())"), "\(human)")
+        let json = try s.run(["doctor", "--json"])
+        let ok = try json.json()["ok"] as? Bool
+        #expect(json.status == 1 && ok == false, "\(json)")
+        let conflict = try #require((try json.json()["conflicts"] as? [[String: Any]])?.first, "\(json)")
+        #expect((conflict["lease"] as? [String: Any])?.port == block.lowerBound, "\(conflict)")
+        #expect(((conflict["held_by"] as? [String: Any])?["holders"] as? [[String: Any]])?.first?["pid"] as? Int == Int(getpid()), "\(conflict)")
+    }
+
+    @Test func thisProjectsOwnServerOnItsPortIsNoConflict() throws {
+        let s = try Sandbox()
+        let block = try PortBlocks.reserve(10)
+        let manifest = try s.project("app", FindingTests.web(block, preferring: block.lowerBound))
+        _ = try s.resolve(manifest)
+        let server = try s.python(Sandbox.listenScript(port: block.lowerBound), cwd: s.projectRoot("app"))
+        defer { server.kill() }
+        let result = try s.run(["doctor"])
+        #expect(result.status == 0 && !result.stdout.contains("problem"), "\(result)")
+    }
+}

@@ -40,6 +40,11 @@ struct UpTests {
         let block = try PortBlocks.reserve(10)
         let path = try s.project("app", Self.manifest(block))
         let up = try s.spawn(["up", "-m", path])
+        // Whatever fails below, up is asked to stop its services (a SIGKILL would orphan them).
+        defer {
+            up.kill(SIGTERM)
+            up.wait(timeout: 15)
+        }
         try up.waitForOutput("all 2 service(s) ready", timeout: 20)
         let output = up.stdout
         let web = try #require(Self.readyPID(output, "web"), "\(output)")

@@ -15,10 +15,16 @@ extension Styxy {
         )
 
         @Flag(help: "Keep a damaged ledger aside and restore the backup, or write an empty ledger when there is no usable one.") var repair = false
+        @OptionGroup var output: OutputOptions
 
         func run(in context: CommandContext) throws {
             let report = try context.app.doctor(repair: repair)
             let out = context.out
+            if output.json {
+                out.write(Self.json(report).serialized())
+                if report.hasProblems { throw ExitCode(ExitStatus.conflict.rawValue) }
+                return
+            }
             for check in report.checks {
                 switch check.verdict {
                 case .ok: out.line("\(out.styled("ok", .green))      \(check.text)")
@@ -27,6 +33,19 @@ extension Styxy {
                 }
             }
             if report.hasProblems { throw ExitCode(ExitStatus.conflict.rawValue) }
+        }
+
+        static func json(_ report: DoctorReport) -> JSONValue {
+            .object([
+                ("format_version", .int(1)),
+                ("ok", .bool(!report.hasProblems)),
+                ("checks", .array(report.checks.map { check in
+                    .object([("verdict", .string(check.verdict.word)), ("text", .string(check.text))])
+                })),
+                ("conflicts", .array(report.conflicts.map { conflict in
+                    .object([("lease", conflict.lease.json), ("held_by", ReportJSON.occupant(conflict.occupant))])
+                })),
+            ])
         }
     }
 }

@@ -5,7 +5,18 @@ import StyxyProbe
 
 /// `doctor`: the state folder, the ledger, the lock, the catalog and the leases against reality.
 package struct DoctorReport: Sendable {
-    package enum Verdict: Sendable, Equatable { case ok, problem, note }
+    package enum Verdict: Sendable, Equatable {
+        case ok, problem, note
+
+        /// How `--json` spells it.
+        package var word: String {
+            switch self {
+            case .ok: return "ok"
+            case .problem: return "problem"
+            case .note: return "note"
+            }
+        }
+    }
 
     package struct Check: Sendable, Equatable {
         package var verdict: Verdict
@@ -13,6 +24,14 @@ package struct DoctorReport: Sendable {
     }
 
     package var checks: [Check] = []
+
+    /// A live lease whose port a process outside its project holds.
+    package struct Conflict: Sendable {
+        package var lease: Lease
+        package var occupant: PortOccupant
+    }
+
+    package var conflicts: [Conflict] = []
 
     /// True when any check found a problem: `doctor` then exits 1.
     package var hasProblems: Bool { checks.contains { $0.verdict == .problem } }
@@ -104,11 +123,36 @@ extension StyxyApp {
             }
             if catalog.isReserved(lease.port) { report.problem("\(lease.project)/\(lease.key.label) holds reserved port \(lease.port)") }
         }
-        if let snapshot = try? environment.probe.snapshot(protocols: [.tcp]) {
-            let listening = leases.filter { snapshot.isListening(UInt16($0.port)) }
-            report.ok("socket tables: readable; \(listening.count) leased port(s) in use now")
-        } else {
+        guard let snapshot = try? environment.probe.snapshot(protocols: [.tcp, .udp]) else {
             report.problem("cannot read the kernel's socket tables (/proc/net/tcp)")
+            return
         }
+        let live = leases.filter { !$0.isExpired(at: now) }
+        let listening = live.filter { snapshot.isListening(UInt16($0.port), proto: $0.transport) }
+        report.ok("socket tables: readable; \(listening.count) leased port(s) in use now")
+        report.conflicts = Self.conflicts(among: listening, snapshot: snapshot, probe: environment.probe, everyone: leases)
+        for conflict in report.conflicts {
+            report.problem("port \(conflict.lease.port) of \(conflict.lease.project)/\(conflict.lease.key.label) [\(conflict.lease.key.instance)] "
+                + "is held by \(conflict.occupant.description) (\(conflict.occupant.holderClass.label)); "
+                + "stop it, or run `styxy resolve --reassign` in \(conflict.lease.key.root ?? "the project")")
+        }
+    }
+
+    /// Leased ports that a process other than the lease's own project holds. A shared service's
+    /// port held by anyone is that service running, not a conflict.
+    static func conflicts(among leases: [Lease], snapshot: PortSnapshot, probe: any PortProbe,
+                          everyone: [Lease]) -> [DoctorReport.Conflict] {
+        let known = Dictionary(everyone.compactMap { lease in lease.key.root.map { ($0, lease.project) } }, uniquingKeysWith: { a, _ in a })
+            .map { (root: $0.key, name: $0.value) }
+        let inspector = PortInspector(probe: probe, snapshot: snapshot)
+        var found: [DoctorReport.Conflict] = []
+        for (root, group) in Dictionary(grouping: leases.filter { !$0.isShared }, by: { $0.key.root ?? "" }).sorted(by: { $0.key < $1.key }) {
+            let occupants = inspector.occupants(of: group.map { ($0.port, $0.transport) }, root: root, knownProjects: { known })
+            for lease in group.sorted(by: { $0.port < $1.port }) {
+                guard let occupant = occupants[lease.port], occupant.holderClass != .thisProject else { continue }
+                found.append(DoctorReport.Conflict(lease: lease, occupant: occupant))
+            }
+        }
+        return found
     }
 }
