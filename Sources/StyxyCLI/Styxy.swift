@@ -19,7 +19,7 @@ public struct Styxy: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             Init.self, Resolve.self, Run.self, Up.self, Wait.self, Env.self, Matrix.self, Lease.self, Check.self, Scan.self,
-            Doctor.self, Validate.self, Types.self, Template.self,
+            Doctor.self, Validate.self, Types.self, Template.self, Hook.self,
         ]
     )
 

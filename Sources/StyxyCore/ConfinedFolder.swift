@@ -252,6 +252,16 @@ public final class ConfinedFolder {
         try replace(entry, with: bytes, mode: entry.info.map { $0.st_mode & 0o777 } ?? mode, durable: durable)
     }
 
+    /// Removes the file an entry names, relative to its open folder (never through a link on the
+    /// way); a file already gone is not an error.
+    public func remove(_ entry: Entry) throws(FileIOError) {
+        guard entry.exists else { return }
+        if unlinkat(entry.parent, entry.name, 0) != 0 && errno != ENOENT {
+            throw FileIOError(path: entry.path, operation: "remove", code: errno)
+        }
+        fsync(entry.parent)
+    }
+
     /// Makes a new file that must not exist yet (`O_EXCL`), for backups that never overwrite.
     /// Returns false when the name is taken.
     public func create(_ entry: Entry, with bytes: [UInt8], mode: mode_t) throws(FileIOError) -> Bool {

@@ -5,6 +5,9 @@ public struct PortLabel: Hashable, Sendable, Comparable, CustomStringConvertible
     /// The name of the only port of a service written with `port:` rather than `ports:`. A
     /// manifest cannot give a named port this name, so the short form is never ambiguous.
     public static let defaultPortName = "default"
+    /// The instance a command uses without `--instance`; the render layer needs it too (a
+    /// default instance's Compose project keeps Compose's own name), so it lives below both.
+    public static let defaultInstance = "default"
 
     public var service: String
     public var port: String

@@ -134,7 +134,7 @@ enum ByteOrder {
 
 /// A port held for one service of one project (or machine-wide, for a shared service).
 public struct Lease: Sendable, Equatable {
-    public static let defaultInstance = "default"
+    public static let defaultInstance = PortLabel.defaultInstance
     /// The longest TTL, ten years: a TTL is a duration, and no duration is longer.
     public static let maximumTTL = Int64(DurationText.longest)
     /// The TTLs a lease can carry.

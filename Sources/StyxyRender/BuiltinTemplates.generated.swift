@@ -9,6 +9,11 @@ let builtinTemplateSources: [String: String] = [
 # Do not edit: change the manifest and run `styxy resolve` to regenerate this file.
 # Each `ports: !override` list replaces the host ports the base Compose file publishes for that
 # service (without the tag Compose would append them, and the old ports would still collide).
+{{#has_compose_project}}
+# This instance is its own Compose project, so its containers, networks and volumes never meet
+# another instance's. The default instance keeps Compose's name: the folder's.
+name: {{compose_project_yaml}}
+{{/has_compose_project}}
 {{#has_compose_services}}
 services:
 {{#compose_services}}

@@ -16,6 +16,8 @@ extension RenderContext {
         MustacheValue.addString("root", root, to: &value)
         MustacheValue.addString("instance", instance, to: &value)
         MustacheValue.addString("manifest", manifest, to: &value)
+        MustacheValue.addString("compose_project", composeProject, to: &value)
+        value["has_compose_project"] = composeProject != nil
 
         let services = self.services.sorted { $0.name < $1.name }
         value["services"] = MustacheValue.listed(services.map(\.mustacheValue))
@@ -77,7 +79,7 @@ extension RenderContext {
     /// A context with every optional field filled and every list non-empty: the shape strict
     /// validation checks templates against, built by the same code that builds real contexts.
     static let schemaSample = RenderContext(
-        project: "p", root: "/r", instance: "default", manifest: "styxy.yaml",
+        project: "p", root: "/r", instance: "i", manifest: "styxy.yaml",
         services: [
             ServiceContext(
                 name: "s", type: "t",

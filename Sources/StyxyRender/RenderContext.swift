@@ -38,6 +38,26 @@ public struct RenderContext: Sendable, Equatable, Encodable {
         digest.add(encoding: self)
     }
 
+    /// The Compose project name of a non-default instance, `PROJECT-INSTANCE` as Compose would
+    /// normalise it (lowercase `[a-z0-9_-]`, starting with a letter or digit), so two instances in
+    /// one folder get their own containers, networks and volumes. Nil for the default instance:
+    /// Compose then names the project after the folder, which already differs between worktrees.
+    /// Derived from fields the fingerprint covers, so it needs no place in it.
+    public var composeProject: String? {
+        guard instance != PortLabel.defaultInstance else { return nil }
+        let name = Self.composeProjectName("\(project)-\(instance)")
+        return name.isEmpty ? nil : name
+    }
+
+    /// Compose's own normalisation (compose-go `NormalizeProjectName`): lowercase, keep
+    /// `[a-z0-9_-]`, drop leading `_` and `-`.
+    public static func composeProjectName(_ text: String) -> String {
+        let kept = text.lowercased().unicodeScalars.filter { scalar in
+            ("a"..."z").contains(scalar) || ("0"..."9").contains(scalar) || scalar == "_" || scalar == "-"
+        }
+        return String(String.UnicodeScalarView(kept.drop { $0 == "_" || $0 == "-" }))
+    }
+
     /// Every variable name with its port, across all services and named ports, sorted by name.
     public var variables: [(name: String, port: Int)] {
         services.flatMap { service in service.ports.flatMap { port in port.env.map { ($0, port.port) } } }

@@ -40,6 +40,24 @@ struct ConflictTests {
         #expect(Set(other.values).isDisjoint(with: Set(first.values)))
     }
 
+    @Test func quietPrintsNothingOnSuccessButStillReportsConflictsAndFailures() throws {
+        let s = try Sandbox()
+        let block = try PortBlocks.reserve(20)
+        let folder = s.projectRoot("shop")
+        try s.project("shop", Self.shop(block) + "\noutputs:\n  - template: dotenv\n    path: .env\n")
+        let first = try s.run(["resolve", "--quiet"], in: folder)
+        #expect(first.status == 0 && first.stdout.isEmpty && first.stderr.isEmpty, "\(first)")
+        #expect(try String(contentsOfFile: folder + "/.env", encoding: .utf8).contains("WEB_PORT=\(block.lowerBound)"))
+        let listener = try TestListener(port: block.lowerBound, address: .any4)
+        defer { listener.close() }
+        let conflict = try s.run(["resolve", "--quiet"], in: folder)
+        #expect(conflict.status == 0 && conflict.stdout.isEmpty, "\(conflict)")
+        #expect(conflict.stderr.contains("conflict:") && conflict.stderr.contains(String(block.lowerBound)), "\(conflict)")
+        try s.project("shop", "services:\n  web:\n    prot: 1\n")
+        let broken = try s.run(["resolve", "--quiet"], in: folder)
+        #expect(broken.status == 65 && broken.stdout.isEmpty && broken.stderr.contains("styxy.yaml:3:"), "\(broken)")
+    }
+
     @Test(arguments: TestListener.ipv6Available ? [TestListener.Address.any4, .loopback6] : [.any4])
     func aForeignListenerOnALeasedPortIsReportedFailsWithStrictAndMovesWithReassign(address: TestListener.Address) throws {
         let s = try Sandbox()

@@ -7,7 +7,7 @@ import Testing
 @Suite("Quick parsing of resolve, run and env")
 struct QuickArgumentsTests {
     static func fields(_ s: Styxy.Resolve.Settings) -> [String] {
-        [s.common.manifest ?? "-", s.common.instance, s.common.ttl ?? "-", "\(s.dryRun)", "\(s.check)", "\(s.reassign)", "\(s.strict)", "\(s.json)"]
+        [s.common.manifest ?? "-", s.common.instance, s.common.ttl ?? "-", "\(s.dryRun)", "\(s.check)", "\(s.reassign)", "\(s.strict)", "\(s.json)", "\(s.quiet)"]
     }
 
     @Test(arguments: [
@@ -17,6 +17,8 @@ struct QuickArgumentsTests {
         ["--instance", "ci-3", "--ttl", "2h", "--strict"],
         ["--dry-run", "--manifest", "a/b.yaml", "--reassign"],
         ["--check", "--instance=job.1"],
+        ["--quiet"],
+        ["--quiet", "--instance", "agent-1", "--strict"],
     ])
     func resolveReadsLikeArgumentParser(_ words: [String]) throws {
         let quick = try #require(Styxy.Resolve.Settings(quick: words))
@@ -26,7 +28,8 @@ struct QuickArgumentsTests {
 
     @Test(arguments: [
         ["--help"], ["-h"], ["--bogus"], ["-m"], ["--instance", "../x"], ["--ttl", "0s"], ["--json", "--json"],
-        ["--dry-run", "--check"], ["--check", "--reassign"], ["extra"], ["--", "x"],
+        ["--dry-run", "--check"], ["--check", "--reassign"], ["extra"], ["--", "x"], ["--quiet", "--json"], ["--quiet", "--dry-run"],
+        ["--quiet", "--quiet"],
     ])
     func resolveLeavesTheRestToArgumentParser(_ words: [String]) {
         #expect(Styxy.Resolve.Settings(quick: words) == nil)

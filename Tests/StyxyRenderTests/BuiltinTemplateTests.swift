@@ -33,13 +33,18 @@ struct BuiltinTemplateTests {
     static let goldenCases: [(template: String, context: String)] = [
         ("dotenv", "sample"), ("compose-override", "sample"), ("npm-scripts", "sample"), ("json", "sample"),
         ("shell", "sample"), ("compose-override", "empty"), ("npm-scripts", "empty"), ("json", "empty"),
+        ("compose-override", "instance"),
     ]
 
     @Test("renders match the checked-in goldens (STYXY_UPDATE_GOLDENS=1 rewrites them)",
           arguments: goldenCases.map { "\($0.template).\($0.context)" })
     func golden(_ id: String) throws {
         let parts = id.split(separator: ".").map(String.init)
-        let context = parts[1] == "empty" ? Sample.empty : Sample.context
+        let context = switch parts[1] {
+        case "empty": Sample.empty
+        case "instance": Sample.instance
+        default: Sample.context
+        }
         let rendered = try renderBuiltin(parts[0], context)
         let path = Self.goldenFolder + "/" + id + ".golden"
         if ProcessInfo.processInfo.environment["STYXY_UPDATE_GOLDENS"] == "1" {
@@ -55,6 +60,20 @@ struct BuiltinTemplateTests {
                 \(LineDiff.unified(old: expected, new: rendered, oldName: "golden/\(id)", newName: "rendered/\(id)"))
                 """)
         }
+    }
+
+    @Test("a non-default instance is a Compose project of its own, named by Compose's rules", arguments: [
+        ("shop", "agent-1", "shop-agent-1"), ("My Shop!", "Agent_2", "myshop-agent_2"), ("_web", "ci.3", "web-ci3"),
+        ("écoles", "x", "coles-x"), ("--", "-", ""),
+    ])
+    func composeProjectName(_ project: String, _ instance: String, _ expected: String) {
+        #expect(RenderContext.composeProjectName("\(project)-\(instance)") == expected)
+        var context = Sample.context
+        context.project = project
+        context.instance = instance
+        #expect(context.composeProject == (expected.isEmpty ? nil : expected))
+        context.instance = "default"
+        #expect(context.composeProject == nil, "the default instance keeps Compose's own name, the folder's")
     }
 
     @Test("rendering is deterministic: services in any order give the same bytes")

@@ -39,6 +39,22 @@ struct OutputFormatTests {
         #expect(text.contains("styxy resolve"))
     }
 
+    @Test("compose-override: a non-default instance names its Compose project at the top level, as a string",
+          .enabled(if: ToolRun.hasPyYAML), arguments: [("Shop", "agent-1", "shop-agent-1"), ("2024", "01-01", "2024-01-01")])
+    func composeProjectName(_ project: String, _ instance: String, _ expected: String) throws {
+        var context = Sample.context
+        (context.project, context.instance) = (project, instance)
+        let run = try #require(try ToolRun.run("python3", ["-c", Self.composeLoader], stdin: try renderBuiltin("compose-override", context)))
+        #expect(run.status == 0, "\(run.stderr)")
+        let document = try #require(try parseJSON(run.stdout) as? [String: Any])
+        // A bare 2024-01-01 would load as a date; Compose's schema wants a string.
+        #expect(document["name"] as? String == expected, "\(run.stdout)")
+        #expect(document.keys.sorted() == ["name", "services"])
+        context.instance = "default"
+        let plain = try #require(try ToolRun.run("python3", ["-c", Self.composeLoader], stdin: try renderBuiltin("compose-override", context)))
+        #expect((try parseJSON(plain.stdout) as? [String: Any])?.keys.sorted() == ["services"], "the default instance keeps Compose's name")
+    }
+
     @Test("compose-override: two ports aimed at one Compose service share one list", .enabled(if: ToolRun.hasPyYAML))
     func composeGrouping() throws {
         var context = Sample.context

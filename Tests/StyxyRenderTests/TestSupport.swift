@@ -25,6 +25,14 @@ func failure<T>(
 /// A fixed project with one of each kind of service: single- and multi-port, with and without a
 /// command, Compose mapping and sharing, and a command that names another service's port.
 enum Sample {
+    /// The sample as a second instance, whose Compose override names its own project.
+    static let instance: RenderContext = {
+        var context = Sample.context
+        context.project = "Shop"
+        context.instance = "agent-1"
+        return context
+    }()
+
     static let context: RenderContext = {
         let declared = RenderContext(
             project: "shop", root: "/home/dev/shop", instance: "default", manifest: "styxy.yaml",

@@ -18,17 +18,21 @@ extension Styxy.Lease {
         static let configuration = CommandConfiguration(commandName: "ls", abstract: "List every lease in the ledger.")
 
         @Option(help: "Only leases of this project (its name or root folder).") var project: String?
+        @Option(help: ArgumentHelp("Only leases whose project root is this folder (a worktree, say; it need not exist any more).",
+                                   valueName: "path"), completion: .directory)
+        var root: String?
         @OptionGroup var output: OutputOptions
 
         func run(in context: CommandContext) throws {
-            let leases = try context.app.leases(project: project)
+            let leases = try context.app.leases(project: project, root: root)
             let out = context.out
             if output.json {
                 out.write(JSONValue.object([("format_version", .int(1)), ("leases", .array(leases.map(\.json)))]).serialized())
                 return
             }
             if leases.isEmpty {
-                out.line(project == nil ? "no leases" : "no leases for \(project!)")
+                let filters = [project, root.map { "root \($0)" }].compactMap { $0 }
+                out.line(filters.isEmpty ? "no leases" : "no leases for \(filters.joined(separator: ", "))")
                 return
             }
             let now = context.environment.clock()

@@ -24,11 +24,12 @@ extension Styxy {
         @Flag(name: .customLong(Spelling.reassign), help: "Move leases whose port another process holds to a free port.") var reassign = false
         @Flag(name: .customLong(Spelling.strict), help: "Fail (exit 1) when another process holds a leased port.") var strict = false
         @Flag(name: .customLong(Spelling.adopt), help: "Take over output files Styxy did not write, copying each to NAME.styxy-backup first.") var adopt = false
+        @Flag(name: .customLong(Spelling.quiet), help: "Print nothing on success; warnings and errors still go to standard error (for git hooks and agents).") var quiet = false
         @OptionGroup var output: OutputOptions
 
         var settings: Settings {
             Settings(common: CommonSettings(manifest: manifestOptions.manifest, instance: instanceOptions.instance, ttl: ttlOptions.ttl),
-                     dryRun: dryRun, check: check, reassign: reassign, strict: strict, adopt: adopt, json: output.json)
+                     dryRun: dryRun, check: check, reassign: reassign, strict: strict, adopt: adopt, json: output.json, quiet: quiet)
         }
 
         func validate() throws {
@@ -48,19 +49,22 @@ extension Styxy {
             var strict = false
             var adopt = false
             var json = false
+            /// Nothing on standard output; findings and failures still reach standard error.
+            var quiet = false
 
-            static let flags = Set([Spelling.dryRun, Spelling.check, Spelling.reassign, Spelling.strict, Spelling.adopt, Spelling.json].map { "--" + $0 })
+            static let flags = Set([Spelling.dryRun, Spelling.check, Spelling.reassign, Spelling.strict, Spelling.adopt, Spelling.json,
+                                    Spelling.quiet].map { "--" + $0 })
 
-            init(common: CommonSettings, dryRun: Bool, check: Bool, reassign: Bool, strict: Bool, adopt: Bool, json: Bool) {
+            init(common: CommonSettings, dryRun: Bool, check: Bool, reassign: Bool, strict: Bool, adopt: Bool, json: Bool, quiet: Bool) {
                 (self.common, self.dryRun, self.check, self.reassign, self.strict, self.json) = (common, dryRun, check, reassign, strict, json)
-                self.adopt = adopt
+                (self.adopt, self.quiet) = (adopt, quiet)
             }
 
             init?(quick words: [String]) {
                 guard let quick = QuickArguments.parse(words, options: QuickArguments.commonOptions, flags: Self.flags) else { return nil }
                 self.init(common: CommonSettings(quick), dryRun: quick.has(Spelling.dryRun), check: quick.has(Spelling.check),
                           reassign: quick.has(Spelling.reassign), strict: quick.has(Spelling.strict),
-                          adopt: quick.has(Spelling.adopt), json: quick.has(Spelling.json))
+                          adopt: quick.has(Spelling.adopt), json: quick.has(Spelling.json), quiet: quick.has(Spelling.quiet))
                 if problem != nil { return nil }
             }
 
@@ -69,6 +73,7 @@ extension Styxy {
                 if dryRun && check { return "--dry-run and --check do not go together" }
                 if check && reassign { return "--check writes nothing, so it cannot --reassign" }
                 if adopt && (check || dryRun) { return "--adopt takes files over by writing them; it does not go with --check or --dry-run" }
+                if quiet && (json || dryRun) { return "--quiet prints nothing on standard output, so it does not go with --\(json ? Spelling.json : Spelling.dryRun)" }
                 return nil
             }
 
@@ -76,7 +81,7 @@ extension Styxy {
 
             func execute(in context: CommandContext) throws {
                 let outcome = try context.app.resolve(common.request, mode: mode, reassign: reassign, adopt: adopt)
-                Resolve.print(outcome, json: json, context: context)
+                Resolve.print(outcome, json: json, quiet: quiet, context: context)
                 let stale = outcome.staleOutputs
                 if check && !stale.isEmpty {
                     for item in stale {
@@ -88,11 +93,15 @@ extension Styxy {
             }
         }
 
-        static func print(_ outcome: ResolveOutcome, json: Bool, context: CommandContext) {
+        static func print(_ outcome: ResolveOutcome, json: Bool, quiet: Bool = false, context: CommandContext) {
             let report = outcome.report
             let mode = outcome.mode
             let dryRun = mode.changesNothing
             let out = context.out
+            if quiet {
+                printFindings(report, on: context.err)
+                return
+            }
             if json {
                 out.write(JSONValue.object([
                     ("format_version", .int(1)),
@@ -133,7 +142,11 @@ extension Styxy {
                 if mode == .dryRun, let diff = item.diff { out.write(diff.hasSuffix("\n") ? diff : diff + "\n") }
             }
             if mode == .dryRun { out.line(Self.dryRunSummary(report)) }
-            let err = context.err
+            printFindings(report, on: context.err)
+        }
+
+        /// Conflicts and notes, on standard error: what a quiet run still owes its user.
+        static func printFindings(_ report: ResolveReport, on err: Terminal) {
             for finding in report.findings {
                 let word = finding.severity == .conflict ? err.styled("conflict:", .bold, .yellow) : err.styled("note:", .bold, .cyan)
                 err.line("\(word) \(finding.message)")

@@ -82,6 +82,7 @@ enum Spelling {
     static let reassign = "reassign"
     static let strict = "strict"
     static let adopt = "adopt"
+    static let quiet = "quiet"
 }
 
 /// The options `resolve`, `run` and `env` share, however they were parsed.

@@ -4,10 +4,15 @@ import StyxyManifest
 
 /// `lease ls`, `lease release` and `lease prune`.
 extension StyxyApp {
-    /// Every lease, or those of one project (its name or root), by project then key.
-    package func leases(project: String? = nil) throws(StyxyError) -> [Lease] {
+    /// Every lease, or those of one project (its name or root) and of one root folder (a
+    /// worktree, say), by project then key.
+    package func leases(project: String? = nil, root: String? = nil) throws(StyxyError) -> [Lease] {
         var all = try workspace().leases()
         if let project { all = all.filter { lease($0, belongsTo: project) } }
+        if let root {
+            let canonical = canonicalRoot(root)
+            all = all.filter { $0.key.root == canonical }
+        }
         // Sorting positions rather than leases spares moving every lease's strings around.
         return all.indices.sorted { (all[$0].project, all[$0].key) < (all[$1].project, all[$1].key) }.map { all[$0] }
     }
@@ -67,5 +72,17 @@ extension StyxyApp {
         if lease.project == project || lease.key.root == project { return true }
         if let resolved = FileIO.realPath(environment.absolute(project)) { return lease.key.root == resolved }
         return false
+    }
+
+    /// A root folder as the ledger spells it: canonical when it exists; otherwise (a removed
+    /// worktree) absolute with `.`, `..` and repeated slashes taken out, as it was when leased.
+    func canonicalRoot(_ path: String) -> String {
+        let absolute = environment.absolute(path)
+        if let resolved = FileIO.realPath(absolute) { return resolved }
+        var parts: [Substring] = []
+        for part in absolute.split(separator: "/") where part != "." {
+            if part == ".." { _ = parts.popLast() } else { parts.append(part) }
+        }
+        return "/" + parts.joined(separator: "/")
     }
 }
