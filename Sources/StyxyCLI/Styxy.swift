@@ -48,10 +48,32 @@ public struct Styxy: ParsableCommand {
             return failure.exitStatus.rawValue
         } catch {
             let status = exitCode(for: error).rawValue
+            if status == ExitStatus.usage.rawValue, let typo = unknownSubcommand(arguments) {
+                // Said first; ArgumentParser's message with the command's usage follows.
+                context.err.line("styxy: unknown command '\(PrintableText.escaped(typo.word))'"
+                    + (Suggestion.didYouMean(typo.word, among: typo.known).map { " (\($0))" } ?? "")
+                    + "; `styxy \(typo.path)--help` lists the commands")
+            }
             let message = fullMessage(for: error)
             if !message.isEmpty { (status == 0 ? context.out : context.err).line(message) }
             return status
         }
+    }
+
+    /// The first word that should name a subcommand and names none (`styxy reslove`, `styxy lease
+    /// rm`), with the names it could have meant and the words before it.
+    static func unknownSubcommand(_ arguments: [String]) -> (word: String, known: [String], path: String)? {
+        var command: ParsableCommand.Type = Styxy.self
+        var path = ""
+        for word in arguments where !word.hasPrefix("-") {
+            let subcommands = command.configuration.subcommands
+            guard !subcommands.isEmpty else { return nil }
+            let names = subcommands.map { $0.configuration.commandName ?? $0._commandName }
+            guard let index = names.firstIndex(of: word) else { return (word, names, path) }
+            command = subcommands[index]
+            path += word + " "
+        }
+        return nil
     }
 
     static func quickCommand(_ arguments: [String]) -> ((CommandContext) throws -> Void)? {

@@ -54,8 +54,11 @@ extension Styxy.Lease {
 
         @OptionGroup var manifestOptions: ManifestOptions
         @Option(help: "The project (name or root folder) whose leases to release, instead of the manifest's.") var project: String?
-        @Option(help: "Only this instance (default: every instance of the project).", completion: Completions.instanceNames)
-        var instance: String?
+        @Option(help: "The project root folder whose leases to release (picks one of several projects of one name).",
+                completion: .directory) var root: String?
+        @Option(help: "Only this instance (repeat for several; default: every instance of the project).",
+                completion: Completions.instanceNames)
+        var instance: [String] = []
         @Flag(help: "Release the named shared services' machine-wide leases.") var shared = false
         @Argument(help: "Services to release (default: all).", completion: Completions.serviceNames) var services: [String] = []
         @OptionGroup var output: OutputOptions
@@ -63,11 +66,12 @@ extension Styxy.Lease {
         func validate() throws {
             // Here rather than in run(), so the usage printed with the error is this command's.
             if shared && services.isEmpty { throw ValidationError("--shared needs the names of the shared services to release") }
+            if project != nil && root != nil { throw ValidationError("give --project or --root, not both") }
         }
 
         func run(in context: CommandContext) throws {
-            let released = try context.app.release(.init(manifest: manifestOptions.manifest, project: project, instance: instance,
-                                                         shared: shared, services: services))
+            let released = try context.app.release(.init(manifest: manifestOptions.manifest, project: project, root: root,
+                                                         instances: instance, shared: shared, services: services))
             let out = context.out
             if output.json {
                 out.write(JSONValue.object([("format_version", .int(1)), ("released", .array(released.map(\.json)))]).serialized())

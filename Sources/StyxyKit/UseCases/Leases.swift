@@ -18,42 +18,69 @@ extension StyxyApp {
     }
 
     package struct ReleaseRequest: Sendable {
-        /// The manifest whose project's leases go, when `project` is nil.
+        /// The manifest whose project's leases go, when neither `project` nor `root` is given.
         package var manifest: String?
-        /// A project's name or root folder.
+        /// A project's name or root folder; a name several roots share is refused, listing them.
         package var project: String?
-        /// nil releases every instance.
-        package var instance: String?
+        /// A project's root folder, exactly (a worktree whose folder is gone, too).
+        package var root: String?
+        /// Empty releases every instance.
+        package var instances: [String]
         /// The shared services named in `services`, instead of a project's leases.
         package var shared: Bool
         /// Empty releases every service.
         package var services: [String]
 
-        package init(manifest: String? = nil, project: String? = nil, instance: String? = nil, shared: Bool = false,
-                     services: [String] = []) {
-            (self.manifest, self.project, self.instance, self.shared, self.services) = (manifest, project, instance, shared, services)
+        package init(manifest: String? = nil, project: String? = nil, root: String? = nil, instances: [String] = [],
+                     shared: Bool = false, services: [String] = []) {
+            (self.manifest, self.project, self.root, self.instances) = (manifest, project, root, instances)
+            (self.shared, self.services) = (shared, services)
         }
     }
 
+    /// Releases the matching leases. A service name that matches nothing the project has (in its
+    /// manifest or its leases) is a mistake, not "nothing to release": exit 1 with "did you mean".
     package func release(_ request: ReleaseRequest) throws(StyxyError) -> [Lease] {
         let workspace = try workspace()
+        let all = try workspace.ledger.read().leases
         let wanted = Set(request.services)
         let matches: (Lease) -> Bool
+        var known: [String]
         if request.shared {
             matches = { $0.isShared && wanted.contains($0.key.service) }
+            known = all.filter(\.isShared).map(\.key.service)
         } else {
-            let root: String
-            if let project = request.project {
-                let known = try workspace.ledger.read().leases.first { lease($0, belongsTo: project) && !$0.isShared }
-                root = known?.key.root ?? (FileIO.realPath(environment.absolute(project)) ?? project)
+            var root: String
+            known = []
+            if let given = request.root {
+                root = canonicalRoot(given)
+            } else if let project = request.project {
+                let roots = Set(all.filter { !$0.isShared && lease($0, belongsTo: project) }.compactMap(\.key.root)).sorted()
+                if roots.count > 1 {
+                    throw StyxyError(.conflict, "--project \(project) matches \(roots.count) projects: \(roots.joined(separator: ", "))",
+                                     hint: "name one with --root PATH")
+                }
+                root = roots.first ?? canonicalRoot(project)
             } else {
-                root = try workspace.loadManifest(locateManifest(request.manifest)).root
+                let manifest = try workspace.loadManifest(locateManifest(request.manifest))
+                root = manifest.root
+                known = manifest.services.map(\.name)
             }
-            let instance = request.instance
+            let instances = Set(request.instances)
+            known += all.filter { $0.key.root == root }.map(\.key.service)
+            let chosen = root
             matches = { lease in
-                lease.key.root == root && (instance == nil || lease.key.instance == instance)
+                lease.key.root == chosen && (instances.isEmpty || instances.contains(lease.key.instance))
                     && (wanted.isEmpty || wanted.contains(lease.key.service))
             }
+        }
+        let names = Set(known).sorted()
+        let unknown = request.services.filter { !names.contains($0) }
+        if !unknown.isEmpty {
+            throw StyxyError(.conflict, unknown.map { name in
+                Diagnostic(.error, "no \(request.shared ? "shared service" : "service") named '\(name)' to release",
+                           hint: Suggestion.didYouMean(name, among: names) ?? (names.isEmpty ? "there are no leases to release" : "known: \(names.joined(separator: ", "))"))
+            })
         }
         let released = try workspace.maintenance().release(where: matches)
         if !released.isEmpty { RenderCache.sweep(home: workspace.home, keeping: try workspace.ledger.read().leases) }
