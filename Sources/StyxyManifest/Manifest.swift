@@ -12,6 +12,8 @@ public struct Manifest: Sendable {
     public var project: String
     public var services: [Service]
     public var outputs: [Output]
+    /// What is worth saying about a valid manifest (`validate` prints them).
+    public var warnings: [Diagnostic] = []
 
     public func service(named name: String) -> Service? {
         services.first { $0.name == name }

@@ -54,9 +54,10 @@ public struct ManifestLoader: Sendable {
         let problems = builder.reader.bag
         if !problems.isEmpty { throw StyxyError(.invalidInput, problems.sorted) }
         // `build` gives nil only after recording why, so this is a guard against a path that forgets.
-        guard let manifest else {
+        guard var manifest else {
             throw StyxyError(.invalidInput, "the manifest could not be read", at: SourceLocation(file: path, line: 1, column: 1))
         }
+        manifest.warnings = problems.warnings
         return manifest
     }
 }
@@ -315,9 +316,11 @@ struct ManifestBuilder {
                 } else {
                     preferences[preferred] = (label, at)
                 }
+                // A personal reservation must not make a committed manifest invalid for this
+                // user: the preference falls back to the range, and resolve says so in a finding.
                 if catalog.isReserved(preferred) {
-                    reader.bag.error("port \(preferred) is reserved in the configuration", at: at, path: "\(path).port",
-                                     hint: catalog.configPath.map { "see \($0)" })
+                    reader.bag.warning("port \(preferred) is reserved in your configuration, so \(label) will get another port of its range",
+                                       at: at, path: "\(path).port", hint: catalog.configPath.map { "see \($0)" })
                 }
             }
             if let compose = port.compose {

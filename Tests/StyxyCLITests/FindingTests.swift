@@ -102,3 +102,20 @@ struct DoctorConflictTests {
         #expect(result.status == 0 && !result.stdout.contains("problem"), "\(result)")
     }
 }
+
+@Suite("Reserved preferences fall back")
+struct ReservedPreferenceTests {
+    @Test func aPreferenceReservedByTheUserFallsBackWithAFindingAndValidatesWithAWarning() throws {
+        let s = try Sandbox()
+        let block = try PortBlocks.reserve(10)
+        let config = s.root + "/config.yaml"
+        try Data("reserved: [\(block.lowerBound)]\n".utf8).write(to: URL(fileURLWithPath: config))
+        let manifest = try s.project("app", FindingTests.web(block, preferring: block.lowerBound))
+        let validate = try s.run(["validate", "-m", manifest], environment: ["STYXY_CONFIG": config])
+        #expect(validate.status == 0 && validate.stderr.contains("warning:") && validate.stderr.contains("reserved"), "\(validate)")
+        let json = try s.run(["resolve", "-m", manifest, "--json"], environment: ["STYXY_CONFIG": config])
+        #expect(json.status == 0, "\(json)")
+        let finding = try #require(try FindingTests.findings(json).first)
+        #expect(finding["reason"] as? String == "reserved" && finding["got"] as? Int == block.lowerBound + 1, "\(finding)")
+    }
+}

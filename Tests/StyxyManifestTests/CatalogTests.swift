@@ -118,13 +118,15 @@ struct UserConfigurationTests {
         #expect(catalog.types == Catalog.builtin().types)
     }
 
-    @Test func aManifestPreferringAReservedPortIsRefused() throws {
+    /// A personal reservation never makes a committed manifest invalid: the manifest loads with a
+    /// warning, and resolve falls back to the range (FindingTests shows the finding).
+    @Test func aManifestPreferringAReservedPortLoadsWithAWarning() throws {
         let catalog = try Self.loaded("reserves.yaml")
         let loader = ManifestLoader(catalog: catalog, builtinTemplates: builtinTemplateNames)
         let text = "services:\n  web:\n    type: dev\n    port: 3000\n  api:\n    type: api\n    port: 8011\n"
-        let outcome = LoadOutcome { () throws(StyxyError) in try loader.parse(Array(text.utf8), path: "styxy.yaml", root: "/") }
-        #expect(outcome.diagnostics == [
-            "styxy.yaml:4:11: error: services.web.port: port 3000 is reserved in the configuration (see \(Self.fixture("reserves.yaml")))",
+        let manifest = try loader.parse(Array(text.utf8), path: "styxy.yaml", root: "/")
+        #expect(manifest.warnings.map(\.rendered) == [
+            "styxy.yaml:4:11: warning: services.web.port: port 3000 is reserved in your configuration, so web will get another port of its range (see \(Self.fixture("reserves.yaml")))",
         ])
     }
 

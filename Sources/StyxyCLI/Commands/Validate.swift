@@ -13,6 +13,7 @@ extension Styxy {
 
         func run(in context: CommandContext) throws {
             let (path, manifest) = try context.app.validate(manifest: manifestOptions.manifest)
+            context.err.report(manifest.warnings)
             let ports = manifest.services.reduce(0) { $0 + $1.ports.count }
             context.out.line(
                 "\(path): valid: project '\(manifest.project)', \(manifest.services.count) service(s), \(ports) port(s), \(manifest.outputs.count) output(s)"

@@ -4,7 +4,14 @@ import StyxyCore
 struct DiagnosticBag {
     private(set) var items: [Diagnostic] = []
 
+    /// Worth saying, but the manifest is still valid: they never fail a load.
+    private(set) var warnings: [Diagnostic] = []
+
     var isEmpty: Bool { items.isEmpty }
+
+    mutating func warning(_ message: String, at location: SourceLocation, path: String, hint: String? = nil) {
+        warnings.append(Diagnostic(.warning, message, at: location, keyPath: path, hint: hint))
+    }
 
     mutating func error(_ message: String, at node: YAMLNode, path: String, hint: String? = nil) {
         items.append(Diagnostic(.error, message, at: node.location, keyPath: path, hint: hint))
