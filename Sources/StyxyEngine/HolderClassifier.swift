@@ -68,12 +68,16 @@ struct HolderClassifier {
                 verdicts.append(.foreign)
                 continue
             }
-            if Self.isInside(folder, root) {
-                verdicts.append(.thisProject)
-            } else if let other = knownProjects().filter({ Self.isInside(folder, $0.root) }).max(by: { $0.root.count < $1.root.count }) {
-                verdicts.append(.otherProject(name: other.name, root: other.root))
+            // The innermost project containing the folder wins: in a monorepo whose packages are
+            // projects of their own, a server in `pkg/` is pkg's, not the parent project's.
+            let mine = Self.isInside(folder, root)
+            // Projects nested in this one are asked about only when the folder is inside it.
+            let others = knownProjects().filter { $0.root != root && Self.isInside(folder, $0.root) }
+            let inner = others.max(by: { $0.root.utf8.count < $1.root.utf8.count })
+            if let inner, !mine || inner.root.utf8.count > root.utf8.count {
+                verdicts.append(.otherProject(name: inner.name, root: inner.root))
             } else {
-                verdicts.append(.foreign)
+                verdicts.append(mine ? .thisProject : .foreign)
             }
         }
         // Any holder that is not ours makes the port not ours.

@@ -119,3 +119,22 @@ struct ReservedPreferenceTests {
         #expect(finding["reason"] as? String == "reserved" && finding["got"] as? Int == block.lowerBound + 1, "\(finding)")
     }
 }
+
+@Suite("Holders in nested projects")
+struct NestedProjectTests {
+    @Test func aServerInANestedProjectIsThatProjectsNotItsParents() throws {
+        let s = try Sandbox()
+        let block = try PortBlocks.reserve(10)
+        let parent = try s.project("mono", FindingTests.web(block, preferring: block.lowerBound))
+        let child = try s.project("mono/pkg", "services:\n  docs:\n    range: [\(block.lowerBound + 5), \(block.upperBound)]\n")
+        _ = try s.resolve(parent)
+        _ = try s.resolve(child)
+        let server = try s.python(Sandbox.listenScript(port: block.lowerBound), cwd: s.projectRoot("mono/pkg"))
+        defer { server.kill() }
+        let json = try s.run(["resolve", "-m", parent, "--json"])
+        let finding = try #require(try FindingTests.findings(json).first, "\(json)")
+        #expect(finding["kind"] as? String == "conflict" && (finding["holder"] as? [String: Any])?["class"] as? String == "other_project",
+                "\(finding)")
+        #expect(try s.run(["doctor"]).stdout.contains("of mono/web [default] is held by"), "doctor reports it as a conflict too")
+    }
+}
