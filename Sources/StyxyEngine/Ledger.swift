@@ -2,6 +2,8 @@ import StyxyCore
 
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// Every lease in one state home, with the generation that counts its writes.

@@ -2,6 +2,8 @@ import StyxyCore
 
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// The ledger file's bytes: JSON, one lease per line, times as epoch seconds.
