@@ -11,6 +11,8 @@ let package = Package(
         .library(name: "StyxyManifest", targets: ["StyxyManifest"]),
         .library(name: "StyxyRender", targets: ["StyxyRender"]),
         .library(name: "StyxyEngine", targets: ["StyxyEngine"]),
+        // The ledger's plain reference reader, for the fuzz package's differential (test code).
+        .library(name: "StyxyLedgerReference", targets: ["StyxyLedgerReference"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -69,11 +71,14 @@ let package = Package(
         // listeners of the test's own, processes. Test code only, in no product.
         .target(name: "StyxyTestSupport", dependencies: ["StyxyCore", "StyxyProbe", "StyxyEngine", "StyxyKit", "StyxyCLI"],
                 path: "Tests/StyxyTestSupport"),
+        // The ledger's rules read the plain way (the JSON tree), the generator of ledgers to hold
+        // LedgerCodec to them, and the comparison: shared by StyxyEngineTests and fuzz/.
+        .target(name: "StyxyLedgerReference", dependencies: ["StyxyCore", "StyxyEngine"], path: "Tests/StyxyLedgerReference"),
 
         .testTarget(name: "StyxyCoreTests", dependencies: ["StyxyCore", "StyxyTestSupport"]),
         .testTarget(name: "StyxyManifestTests", dependencies: ["StyxyManifest", "StyxyRender", "StyxyTestSupport"]),
         .testTarget(name: "StyxyProbeTests", dependencies: ["StyxyProbe", "StyxyTestSupport"]),
-        .testTarget(name: "StyxyEngineTests", dependencies: ["StyxyEngine", "StyxyProbe", "StyxyTestSupport"]),
+        .testTarget(name: "StyxyEngineTests", dependencies: ["StyxyEngine", "StyxyLedgerReference", "StyxyProbe", "StyxyTestSupport"]),
         .testTarget(name: "StyxyRenderTests", dependencies: ["StyxyRender", "StyxyTestSupport"]),
         .testTarget(name: "StyxyTestSupportTests", dependencies: ["StyxyProbe", "StyxyTestSupport"]),
         .testTarget(name: "StyxyCLITests", dependencies: ["StyxyCLI", "StyxyKit", "StyxyTestSupport"]),

@@ -26,9 +26,10 @@ let package = Package(
         fuzzer("ManifestFuzzer", ["StyxyCore", "StyxyManifest", "StyxyRender"]),
         // A template through OutputTemplate's strict compile, then rendered when it compiles.
         fuzzer("TemplateFuzzer", ["StyxyCore", "StyxyRender"]),
-        // Ledger bytes through LedgerCodec's reader and writer, both ways (and the time and
-        // duration parsers, on the same bytes as text).
-        fuzzer("LedgerFuzzer", ["StyxyCore", "StyxyManifest", "StyxyEngine"]),
+        // Ledger bytes through LedgerCodec's reader and writer, both ways, and through the plain
+        // reference reader, which must agree (and the time and duration parsers, on the same
+        // bytes as text).
+        fuzzer("LedgerFuzzer", ["StyxyCore", "StyxyManifest", "StyxyEngine", "StyxyLedgerReference"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -81,7 +81,8 @@ for target in "${targets[@]}"; do
   nice -n 10 "$bin/$target" "$corpus" "$work/seeds/$target" \
     -max_total_time="$seconds" -timeout=5 -rss_limit_mb=2048 -dict="$(dictionary "$target")" \
     -artifact_prefix="$findings/" -print_final_stats=1 >"$log" 2>&1 || rc=$?
-  last=$(grep -E '^#[0-9]+' "$log" | tail -1)
+  # No status line at all when the target stopped while replaying its corpus: still summarise.
+  last=$(grep -E '^#[0-9]+' "$log" | tail -1 || true)
   coverage=$(echo "$last" | grep -oE 'cov: [0-9]+' | cut -d' ' -f2)
   units=$(echo "$last" | grep -oE 'corp: [0-9]+/[0-9A-Za-z]+' | cut -d' ' -f2)
   new=$(find "$findings" -type f -newer "$marker" | wc -l)

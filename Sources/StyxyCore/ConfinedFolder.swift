@@ -10,7 +10,7 @@ public struct FileIdentity: Hashable, Sendable {
     public var inode: UInt64
 
     public init(_ info: stat) {
-        device = UInt64(info.st_dev)
+        device = UInt64(truncatingIfNeeded: info.st_dev)  // a signed 32-bit dev_t on Darwin
         inode = UInt64(info.st_ino)
     }
 

@@ -126,22 +126,28 @@ public enum FileIO {
     /// `/proc` and `/sys` files claim to be regular but are generated on read: `/proc/self/environ`
     /// would copy the caller's secrets, and several never end.
     static func isKernelPseudoFile(_ info: stat) -> Bool {
-        pseudoFileSystems.contains(UInt64(info.st_dev))
+        pseudoFileSystems.contains(UInt64(truncatingIfNeeded: info.st_dev))
     }
 
     /// The devices of `/proc` and `/sys` as mounted here (what a user could name by mistake;
     /// templates and outputs are confined to the project anyway). Swift's Glibc module has no
     /// `fstatfs`; every mount has its own device number, so comparing devices tells the same.
+    /// Elsewhere there are none: macOS has no `/proc`, and its `/dev` holds devices, which are
+    /// refused as such.
     private static let pseudoFileSystems: [UInt64] = {
+        #if os(Linux)
         var devices: [UInt64] = []
         var root = stat()
         guard stat("/", &root) == 0 else { return [] }
         for mount in ["/proc", "/sys"] {
             // Only a real mount point counts: an unmounted /proc is a folder of the root file system.
             var info = stat()
-            if stat(mount, &info) == 0, info.st_dev != root.st_dev { devices.append(UInt64(info.st_dev)) }
+            if stat(mount, &info) == 0, info.st_dev != root.st_dev { devices.append(UInt64(truncatingIfNeeded: info.st_dev)) }
         }
         return devices
+        #else
+        return []
+        #endif
     }()
 
     /// A byte count as people read it: `64 KiB`, `8 MiB`, `1.5 GiB`.

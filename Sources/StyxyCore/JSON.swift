@@ -7,6 +7,10 @@
 public enum JSONValue: Equatable, Sendable {
     case null
     case bool(Bool)
+    /// A number written without a fraction or an exponent that fits 64 bits: read exactly, where a
+    /// `Double` would round anything past 2^53.
+    case integer(Int64)
+    /// Any other number.
     case number(Double)
     case string(String)
     case array([JSONValue])
@@ -16,6 +20,7 @@ public enum JSONValue: Equatable, Sendable {
         switch (a, b) {
         case (.null, .null): return true
         case let (.bool(x), .bool(y)): return x == y
+        case let (.integer(x), .integer(y)): return x == y
         case let (.number(x), .number(y)): return x == y
         case let (.string(x), .string(y)): return x == y
         case let (.array(x), .array(y)): return x == y
@@ -25,7 +30,7 @@ public enum JSONValue: Equatable, Sendable {
         }
     }
 
-    public static func int(_ value: Int) -> JSONValue { .number(Double(value)) }
+    public static func int(_ value: Int) -> JSONValue { .integer(Int64(value)) }
     public static func optional(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
 
     public subscript(key: String) -> JSONValue? {
@@ -39,8 +44,11 @@ public enum JSONValue: Equatable, Sendable {
     }
 
     public var intValue: Int? {
-        guard case .number(let d) = self, d == d.rounded(), abs(d) < 9.0e15 else { return nil }
-        return Int(d)
+        switch self {
+        case .integer(let value): return Int(exactly: value)
+        case .number(let d) where d == d.rounded() && abs(d) < 9.0e15: return Int(d)
+        default: return nil
+        }
     }
 
     public var arrayValue: [JSONValue]? {
@@ -75,6 +83,7 @@ extension JSONValue {
         switch self {
         case .null: out.append(ascii: "null")
         case .bool(let b): out.append(ascii: b ? "true" : "false")
+        case .integer(let value): out.append(decimal: value)
         case .number(let d):
             if d == d.rounded(), abs(d) < 9.0e15 { out.append(decimal: Int64(d)) } else { out.append(contentsOf: "\(d)".utf8) }
         case .string(let s): JSONValue.quote(s, into: &out)
@@ -234,7 +243,7 @@ private struct JSONReader {
         case UInt8(ascii: "f"): try literal("false"); return .bool(false)
         case UInt8(ascii: "n"): try literal("null"); return .null
         default:
-            return .number(try number())
+            return try number()
         }
     }
 
@@ -260,14 +269,39 @@ private struct JSONReader {
         offset += count
     }
 
-    mutating func number() throws(JSONParseError) -> Double {
+    /// RFC 8259's number: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`, nothing looser (no `+1`,
+    /// `.5`, `1.`, `01`, `nan`). Without a fraction or an exponent it is an integer, kept exact when
+    /// it fits 64 bits.
+    mutating func number() throws(JSONParseError) -> JSONValue {
         let start = offset
-        while offset < bytes.count, "+-0123456789.eE".utf8.contains(bytes[offset]) { offset += 1 }
-        guard offset > start, let value = Double(String(decoding: bytes[start..<offset], as: UTF8.self)) else {
-            offset = start
-            throw error("expected a value")
+        func digits() -> Int {
+            let first = offset
+            while offset < bytes.count, bytes[offset] >= 0x30, bytes[offset] <= 0x39 { offset += 1 }
+            return offset - first
         }
-        return value
+        if offset < bytes.count, bytes[offset] == UInt8(ascii: "-") { offset += 1 }
+        let integerStart = offset
+        let integerDigits = digits()
+        guard integerDigits > 0, bytes[integerStart] != UInt8(ascii: "0") || integerDigits == 1 else {
+            offset = start
+            throw error(integerDigits == 0 ? "expected a value" : "a number with a leading zero")
+        }
+        var isInteger = true
+        if offset < bytes.count, bytes[offset] == UInt8(ascii: ".") {
+            offset += 1
+            isInteger = false
+            guard digits() > 0 else { throw error("expected a digit after the decimal point") }
+        }
+        if offset < bytes.count, bytes[offset] == UInt8(ascii: "e") || bytes[offset] == UInt8(ascii: "E") {
+            offset += 1
+            isInteger = false
+            if offset < bytes.count, bytes[offset] == UInt8(ascii: "+") || bytes[offset] == UInt8(ascii: "-") { offset += 1 }
+            guard digits() > 0 else { throw error("expected a digit in the exponent") }
+        }
+        let text = String(decoding: bytes[start..<offset], as: UTF8.self)
+        if isInteger, let exact = Int64(text) { return .integer(exact) }
+        guard let value = Double(text) else { throw error("expected a value") }
+        return .number(value)
     }
 
     mutating func string() throws(JSONParseError) -> String {
@@ -301,6 +335,7 @@ private struct JSONReader {
                 case UInt8(ascii: "r"): scalars.append(0x0d)
                 case UInt8(ascii: "b"): scalars.append(0x08)
                 case UInt8(ascii: "f"): scalars.append(0x0c)
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): scalars.append(escape)
                 case UInt8(ascii: "u"):
                     var code = try hex4()
                     if (0xD800..<0xDC00).contains(code), offset + 1 < bytes.count, bytes[offset] == UInt8(ascii: "\\"),
@@ -313,7 +348,7 @@ private struct JSONReader {
                     }
                     guard let scalar = Unicode.Scalar(code) else { throw error("invalid \\u escape") }
                     scalars.append(contentsOf: Array(String(Character(scalar)).utf8))
-                default: scalars.append(escape)
+                default: throw error("invalid escape")
                 }
             default:
                 guard byte >= 0x20 else { throw error("control character in a string") }
@@ -324,8 +359,12 @@ private struct JSONReader {
     }
 
     mutating func hex4() throws(JSONParseError) -> UInt32 {
-        guard offset + 4 <= bytes.count, let code = UInt32(String(decoding: bytes[offset..<offset + 4], as: UTF8.self), radix: 16) else {
-            throw error("invalid \\u escape")
+        guard offset + 4 <= bytes.count else { throw error("invalid \\u escape") }
+        var code: UInt32 = 0
+        for byte in bytes[offset..<offset + 4] {
+            // Hex digits only: the integer parser would also take a sign (`\u+041`).
+            guard let digit = Character(Unicode.Scalar(byte)).hexDigitValue else { throw error("invalid \\u escape") }
+            code = code << 4 | UInt32(digit)
         }
         offset += 4
         return code

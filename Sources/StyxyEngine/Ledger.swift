@@ -2,6 +2,8 @@ import StyxyCore
 
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// Every lease in one state home, with the generation that counts its writes.
@@ -16,7 +18,8 @@ public struct LedgerState: Sendable, Equatable {
         self.leases = leases
     }
 
-    /// Only the leases of `root` and the shared ones.
+    /// Only the leases of `root` and the shared ones. Roots match as bytes, as keys do: `é` and
+    /// `e` + U+0301 name two folders, which Swift's `==` would take for one.
     func focused(on root: String) -> LedgerState {
         let own = LeaseKey.Owner.project(root: root)
         return LedgerState(generation: generation, leases: leases.filter { $0.key.owner == own || $0.isShared })

@@ -2,6 +2,8 @@ import StyxyCore
 
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// The ledger file's bytes: JSON, one lease per line, times as epoch seconds.
@@ -26,31 +28,28 @@ public enum LedgerCodec {
     /// Every lease, or with `focus` only the leases of that project root and the shared ones. The
     /// whole file is checked either way: a damaged ledger is refused whatever is asked of it.
     public static func decode(_ bytes: [UInt8], focus: String? = nil) throws(Problem) -> LedgerState {
-        do {
-            return try bytes.withUnsafeBufferPointer { buffer throws(Problem) in
-                // JSON is UTF-8; a string that is not would come back repaired (U+FFFD), and so
-                // neither match its own bytes in a focused read nor survive a round trip.
-                guard JSONBytes.isUTF8(buffer) else { throw .damaged("not UTF-8 text") }
-                var scanner = Scanner(bytes: buffer)
-                scanner.focus = focus.map { Array($0.utf8) }
-                let state = try scanner.ledger()
-                if scanner.unsorted, let focus {
-                    // Repeated keys can only be ruled out by looking at every key: read it all.
-                    return try decode(bytes, focus: nil).focused(on: focus)
-                }
-                return state
+        try bytes.withUnsafeBufferPointer { buffer throws(Problem) in
+            // JSON is UTF-8; a string that is not would come back repaired (U+FFFD), and so
+            // neither match its own bytes in a focused read nor survive a round trip.
+            guard JSONBytes.isUTF8(buffer) else { throw .damaged("not UTF-8 text") }
+            var scanner = Scanner(bytes: buffer)
+            scanner.focus = focus.map { Array($0.utf8) }
+            let state: LedgerState
+            do throws(Problem) {
+                state = try scanner.ledger()
+            } catch .damaged(let why) {
+                // A newer Styxy may have changed the leases' shape; say "newer", not "damaged", then.
+                var again = Scanner(bytes: buffer)
+                if let version = again.newerVersion() { throw .newer(version) }
+                throw .damaged(why)
+            } catch {
+                throw error
             }
-        } catch .damaged(let why) {
-            // A newer Styxy may have changed the leases' shape; say "newer", not "damaged", then.
-            if let version = bytes.withUnsafeBufferPointer({ buffer in
-                var scanner = Scanner(bytes: buffer)
-                return scanner.newerVersion()
-            }) {
-                throw .newer(version)
+            if let focus, scanner.unsorted {
+                // Repeated keys can only be ruled out by looking at every key: read it all.
+                return try decode(bytes, focus: nil).focused(on: focus)
             }
-            throw .damaged(why)
-        } catch {
-            throw error
+            return state
         }
     }
 }
@@ -91,37 +90,44 @@ private struct Scanner {
         try object { (scanner: inout Scanner, key: Key) throws(LedgerCodec.Problem) in
             switch key {
             case "format": format = try scanner.string()
-            case "schema_version":
-                version = try scanner.integer().map(Int.init)
-                if let version, version > LedgerState.schemaVersion { throw .newer(version) }
+            case "schema_version": version = try scanner.integer().map(Int.init)
             case "generation":
                 generation = try scanner.integer().map(Int.init)
                 if let value = generation, value < 0 { throw .damaged("the generation is negative") }
             case "leases": leases = try scanner.leases()
-            default: try scanner.skipValue()
+            default: try scanner.skipValue(depth: 1)
             }
         }
         skipSpace()
         guard offset == bytes.count else { throw fail("unexpected data after the ledger") }
-        guard format == "styxy-ledger", version != nil else { throw .damaged("not a Styxy ledger") }
+        guard format == "styxy-ledger", let version else { throw .damaged("not a Styxy ledger") }
+        // Only now, with the whole file read as JSON: a file that is not JSON is damaged, whatever it claims.
+        if version > LedgerState.schemaVersion { throw .newer(version) }
         guard let generation, let leases else { throw .damaged("missing generation or leases") }
         return LedgerState(generation: generation, leases: leases)
     }
 
-    /// The `schema_version` of a Styxy ledger newer than this one, whatever the rest of it holds;
-    /// nil for anything else, including JSON that does not parse.
+    /// The `schema_version` of a Styxy ledger newer than this one, whatever its leases hold: the
+    /// last `format` is `styxy-ledger` and the last `schema_version` an integer above ours. nil
+    /// for anything else, including a file that is not JSON.
     mutating func newerVersion() -> Int? {
         var format: String?
         var version: Int64?
         skipSpace()
         let read: Void? = try? object { (scanner: inout Scanner, key: Key) throws(LedgerCodec.Problem) in
+            let start = scanner.offset
             switch key {
-            case "format": format = try scanner.string()
-            case "schema_version" where scanner.offset < scanner.bytes.count && scanner.bytes[scanner.offset] != 0x22: version = try scanner.integer()
-            default: try scanner.skipValue()
+            case "format":
+                format = try? scanner.string()
+                if format == nil { scanner.offset = start; try scanner.skipValue(depth: 1) }
+            case "schema_version":
+                version = try? scanner.integer()
+                if version == nil { scanner.offset = start; try scanner.skipValue(depth: 1) }
+            default: try scanner.skipValue(depth: 1)
             }
         }
-        guard read != nil, format == "styxy-ledger", let version, version > LedgerState.schemaVersion else { return nil }
+        skipSpace()
+        guard read != nil, offset == bytes.count, format == "styxy-ledger", let version, version > LedgerState.schemaVersion else { return nil }
         return Int(version)
     }
 
@@ -199,11 +205,12 @@ private struct Scanner {
             case .ttl: ttl = try scanner.optionalInteger()
             case .preferred: preferred = try scanner.optionalInteger()
             case .retired:
+                retired = []  // a key given twice: the last one counts, as for every field
                 try scanner.array { (scanner: inout Scanner) throws(LedgerCodec.Problem) in
                     guard let value = try scanner.integer(), (1...65535).contains(value) else { throw scanner.fail("bad retired port") }
                     retired.append(Int(value))
                 }
-            case .unknown: try scanner.skipValue()
+            case .unknown: try scanner.skipValue(depth: 3)  // the file's object, `leases`, the lease
             }
         }
         func missing(_ field: String) -> LedgerCodec.Problem { .damaged("lease \(index) has a missing or invalid '\(field)'") }
@@ -370,17 +377,16 @@ private struct Scanner {
 
     /// A string's bytes when it has no escapes (the common case), else its decoded text.
     mutating func rawString() throws(LedgerCodec.Problem) -> Key {
-        guard offset < bytes.count, let base = bytes.baseAddress, bytes[offset] == 0x22 else { throw fail("expected a string") }
+        guard offset < bytes.count, bytes[offset] == 0x22 else { throw fail("expected a string") }
         let start = offset + 1
-        if start < bytes.count, let quote = memchr(base + start, 0x22, bytes.count - start) {
-            let end = base.distance(to: quote.assumingMemoryBound(to: UInt8.self))
-            let slice = UnsafeBufferPointer(start: base + start, count: end - start)
-            // Without a backslash the bytes are the text. (Raw control characters, which strict
-            // JSON forbids, are taken as they are: they cannot make a ledger ambiguous.)
-            if slice.isEmpty || memchr(base + start, 0x5c, slice.count) == nil {
-                offset = end + 1
-                return Key(slice: slice)
-            }
+        switch JSONBytes.scanString(bytes, from: start) {
+        case .plain(let end):
+            // Without a backslash the bytes are the text.
+            offset = end + 1
+            return Key(slice: UnsafeBufferPointer(rebasing: bytes[start..<end]))
+        case .control: throw fail("a control character in a string")
+        case .unterminated: throw fail("invalid string")
+        case .escaped: break
         }
         // Escapes: decode this one string into the arena.
         guard let end = closingQuote(from: start), let text = JSONBytes.unescape(UnsafeBufferPointer(rebasing: bytes[start..<end])) else {
@@ -422,6 +428,10 @@ private struct Scanner {
         if takeNull() { return nil }
         var negative = false
         if offset < bytes.count, bytes[offset] == 0x2d { negative = true; offset += 1 }
+        // JSON has no leading zeros: `0` and `-0`, never `007`.
+        if offset + 1 < bytes.count, bytes[offset] == 0x30, bytes[offset + 1] >= 0x30, bytes[offset + 1] <= 0x39 {
+            throw fail("a number with a leading zero")
+        }
         // Counted downwards, so the whole Int64 range reads, -9223372036854775808 included. Up to
         // 18 digits cannot overflow, and every number Styxy writes but the extremes is shorter.
         var value: Int64 = 0
@@ -459,9 +469,10 @@ private struct Scanner {
         return try string().flatMap(Timestamp.parse) ?? Int64.min
     }
 
-    /// Skips any JSON value (unknown keys). Nesting is limited, as in every reader of ours: a
-    /// file of a million `[` must be refused, not overflow the stack.
-    mutating func skipValue(depth: Int = 0) throws(LedgerCodec.Problem) {
+    /// Skips any JSON value (unknown keys), checking it is one: a file that is not JSON is damaged
+    /// wherever the fault lies. `depth` counts from the file's object, as in every reader of ours:
+    /// at 64 levels a file of a million `[` is refused instead of overflowing the stack.
+    mutating func skipValue(depth: Int) throws(LedgerCodec.Problem) {
         skipSpace()
         guard offset < bytes.count else { throw fail("unexpected end of data") }
         guard depth < 64 else { throw fail("values nested too deeply") }
@@ -469,14 +480,16 @@ private struct Scanner {
         case 0x7b: try object { (scanner: inout Scanner, _: Key) throws(LedgerCodec.Problem) in try scanner.skipValue(depth: depth + 1) }
         case 0x5b: try array { (scanner: inout Scanner) throws(LedgerCodec.Problem) in try scanner.skipValue(depth: depth + 1) }
         case 0x22:
-            // Only found, not decoded: what an unknown field holds is not this version's business.
-            guard let end = closingQuote(from: offset + 1) else { throw fail("unfinished string") }
+            // What an unknown field holds is not this version's business, but it must be a string.
+            guard let end = closingQuote(from: offset + 1),
+                  JSONBytes.unescape(UnsafeBufferPointer(rebasing: bytes[(offset + 1)..<end])) != nil
+            else { throw fail("invalid string") }
             offset = end + 1
         default:
             let start = offset
             while offset < bytes.count, !",]} \n\r\t".utf8.contains(bytes[offset]) { offset += 1 }
-            let word = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<offset]), as: UTF8.self)
-            guard word == "true" || word == "false" || word == "null" || Double(word) != nil else { throw fail("invalid value") }
+            let word = UnsafeBufferPointer(rebasing: bytes[start..<offset])
+            guard JSONBytes.isLiteral(word) || JSONBytes.isNumber(word) else { throw fail("invalid value") }
         }
     }
 }

@@ -3,6 +3,8 @@ import StyxyManifest
 
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// The exclusive `flock` on `ledger.lock` that every ledger change holds.
@@ -67,14 +69,20 @@ public final class LedgerLock: @unchecked Sendable {
     /// truth; the PID Styxy writes into the file can be stale, or missing when another tool
     /// (`flock(1)`, a backup job) holds it.
     private static func holderDescription(_ fd: Int32) -> String {
+        #if os(Linux)
         var info = stat()
-        let pid = fstat(fd, &info) == 0 ? lockingProcess(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)) : nil
+        let pid = fstat(fd, &info) == 0
+            ? lockingProcess(device: UInt64(truncatingIfNeeded: info.st_dev), inode: UInt64(info.st_ino)) : nil
         guard let pid else { return "another process (not named in /proc/locks)" }
         if let command = try? FileIO.readSystem("/proc/\(pid)/cmdline"), !command.isEmpty {
             let text = String(decoding: command.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self).trimmingNewlines
             return "PID \(pid) (\(PrintableText.escaped(text)))"
         }
         return "PID \(pid)"
+        #else
+        // Only Linux's /proc names the holder of a flock; the PID in the file may be stale.
+        return "another process"
+        #endif
     }
 
     /// The PID of the first flock on that file in /proc/locks, whose lines read

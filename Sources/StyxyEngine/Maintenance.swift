@@ -2,6 +2,8 @@ import StyxyCore
 
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// Ledger chores that need no manifest: pruning and releasing.

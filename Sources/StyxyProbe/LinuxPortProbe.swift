@@ -6,7 +6,9 @@ internal import Darwin
 import StyxyCore
 
 /// The port probe backed by Linux's `/proc` and real bind attempts. `procRoot` is injectable so tests
-/// can feed fixture tables.
+/// can feed fixture tables. Elsewhere only the bind test works (it is plain POSIX): reading the
+/// socket tables throws `PortProbeError.unsupported`, so a resolve fails rather than trusting the
+/// ledger alone, and holder lookups find nobody.
 public struct LinuxPortProbe: PortProbe {
     public let procRoot: String
 
@@ -37,15 +39,11 @@ public struct LinuxPortProbe: PortProbe {
     /// Binds the IPv4 wildcard, then the IPv6 wildcard (v6-only, so it does not overlap the IPv4 test),
     /// the way a server started on this port would; a listener on any single address then fails it.
     public func bindTest(port: UInt16, proto: Transport) -> BindResult {
-        #if os(Linux)
         guard port != 0 else { return .denied(EINVAL) }
         let v4 = Self.tryBind(family: AF_INET, port: port, proto: proto) ?? .denied(EAFNOSUPPORT)
         guard v4 == .free else { return v4 }
         // A host without IPv6 cannot have an IPv6 listener: IPv4 alone decides.
         return Self.tryBind(family: AF_INET6, port: port, proto: proto) ?? .free
-        #else
-        return .denied(ENOSYS)
-        #endif
     }
 
     public func ephemeralRange() -> ClosedRange<UInt16>? {
@@ -57,6 +55,7 @@ public struct LinuxPortProbe: PortProbe {
         #if os(Linux)
         HolderScanner(procRoot: procRoot).lookup(inodes)
         #else
+        // No inodes to look for: without the socket tables there are none (see `snapshot`).
         HolderLookup()
         #endif
     }
@@ -81,11 +80,23 @@ public struct LinuxPortProbe: PortProbe {
         }
         return entries
     }
+    #endif
+
+    /// A close-on-exec socket: in one call where the kernel offers it, else right after.
+    private static func openSocket(family: Int32, proto: Transport) -> Int32 {
+        #if os(Linux)
+        let type = proto == .tcp ? SOCK_STREAM : SOCK_DGRAM
+        return socket(family, Int32(type.rawValue | SOCK_CLOEXEC.rawValue), 0)
+        #else
+        let fd = socket(family, proto == .tcp ? SOCK_STREAM : SOCK_DGRAM, 0)
+        if fd >= 0 { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        return fd
+        #endif
+    }
 
     /// nil when the address family is not available on this host.
     private static func tryBind(family: Int32, port: UInt16, proto: Transport) -> BindResult? {
-        let type = proto == .tcp ? SOCK_STREAM : SOCK_DGRAM
-        let fd = socket(family, Int32(type.rawValue | SOCK_CLOEXEC.rawValue), 0)
+        let fd = openSocket(family: family, proto: proto)
         if fd < 0 { return errno == EAFNOSUPPORT ? nil : .denied(errno) }
         defer { close(fd) }
         // TCP servers set SO_REUSEADDR, so a TIME_WAIT left on the port must not fail the test. (The
@@ -97,6 +108,9 @@ public struct LinuxPortProbe: PortProbe {
         if family == AF_INET6 {
             if !setOption(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY) { return .denied(errno) }
             var address = sockaddr_in6()
+            #if canImport(Darwin)
+            address.sin6_len = UInt8(MemoryLayout<sockaddr_in6>.size)
+            #endif
             address.sin6_family = sa_family_t(AF_INET6)
             address.sin6_port = port.bigEndian
             address.sin6_addr = in6addr_any
@@ -107,6 +121,9 @@ public struct LinuxPortProbe: PortProbe {
             }
         } else {
             var address = sockaddr_in()
+            #if canImport(Darwin)
+            address.sin_len = UInt8(MemoryLayout<sockaddr_in>.size)
+            #endif
             address.sin_family = sa_family_t(AF_INET)
             address.sin_port = port.bigEndian
             address.sin_addr = in_addr(s_addr: INADDR_ANY)
@@ -126,5 +143,4 @@ public struct LinuxPortProbe: PortProbe {
         var one: Int32 = 1
         return setsockopt(fd, level, name, &one, socklen_t(MemoryLayout<Int32>.size)) == 0
     }
-    #endif
 }

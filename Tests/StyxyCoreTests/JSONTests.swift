@@ -62,10 +62,23 @@ struct JSONTests {
         ("[1] x", "unexpected data after the JSON value"), ("[\"a\u{1}\"]", "control character in a string"),
         ("[\"abc", "unfinished string"), ("{\"a\" 1}", "expected ':'"), ("[1,]", "expected a value"), ("", "unexpected end of data"),
         ("[tru]", "unexpected literal"), ("{1: 2}", "expected a key"),
+        // RFC 8259 and nothing looser: the ledger's fuzzer holds the ledger reader to this one.
+        ("[+1]", "expected a value"), ("[.5]", "expected a value"), ("[1.]", "expected a digit after the decimal point"),
+        ("[01]", "a number with a leading zero"), ("[-]", "expected a value"), ("[1e]", "expected a digit in the exponent"),
+        ("[inf]", "expected a value"), ("[nan]", "unexpected literal"), (#"["\q"]"#, "invalid escape"), (#"["\u+041"]"#, "invalid \\u escape"),
     ])
     func malformedTextIsAnErrorThatSaysWhere(_ text: String, _ message: String) {
         let error = #expect(throws: JSONParseError.self) { try JSONValue.parse(Array(text.utf8)) }
         #expect(error?.message == message, "\(text.debugDescription): \(String(describing: error))")
+    }
+
+    /// Integers are kept exact to 64 bits; past that, or with a fraction or exponent, a number is a double.
+    @Test func integersAreExact() throws {
+        #expect(try JSONValue.parse(Array("[9223372036854775807, -9223372036854775808, -0, 9007199254740993]".utf8))
+            == .array([.integer(.max), .integer(.min), .integer(0), .integer(9_007_199_254_740_993)]))
+        #expect(try JSONValue.parse(Array("[9223372036854775808, 1.0, 1e2]".utf8)) == .array([.number(9.223372036854775808e18), .number(1), .number(100)]))
+        #expect(JSONValue.integer(.max).serialized(compact: true) == "9223372036854775807")
+        #expect(JSONValue.int(7) == .integer(7))
     }
 
     /// 64 levels is the most any reader of ours takes: a file of a million `[` is an error, not a stack overflow.

@@ -10,10 +10,10 @@ import Testing
 import Glibc
 #endif
 
-/// One test's world: a private state home, a fake probe, a clock and a folder for projects.
-/// Everything lives under one temporary folder that goes away with the value.
+/// One test's world: the shared `Sandbox` (a private state home and project folders under one
+/// temporary folder that goes away with the value), with a fake probe, a clock and a catalog.
 final class EngineSandbox {
-    private let folder: TemporaryFolder
+    private let world: Sandbox
     let root: String
     let home: StateHome
     let ledger: Ledger
@@ -22,11 +22,9 @@ final class EngineSandbox {
     var catalog: Catalog
 
     init(probe: FakePortProbe = FakePortProbe(), catalog: Catalog = Catalog.builtin()) throws {
-        folder = try TemporaryFolder("engine")
-        root = folder.path
-        let homePath = root + "/state"
-        #expect(mkdir(homePath, 0o700) == 0)
-        home = StateHome(path: homePath)
+        world = try Sandbox()
+        root = world.root
+        home = StateHome(path: world.home)
         ledger = Ledger(home: home)
         self.probe = probe
         self.clock = TestClock()
@@ -35,17 +33,16 @@ final class EngineSandbox {
 
     /// The canonical root of a project folder under the sandbox, created when missing.
     func projectRoot(_ name: String) -> String {
-        let path = root + "/projects/" + name
+        let path = world.projectRoot(name)
         try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }
 
     /// Parses `yaml` as the manifest of project `name` (writing it to disk too, so prune sees it).
     func manifest(_ name: String, _ yaml: String) throws -> Manifest {
-        let directory = projectRoot(name)
-        try Data(yaml.utf8).write(to: URL(fileURLWithPath: directory + "/styxy.yaml"))
+        try world.project(name, yaml)
         let loader = ManifestLoader(catalog: catalog, builtinTemplates: ["dotenv", "compose-override", "npm-scripts", "json", "shell"])
-        return try loader.parse(Array(yaml.utf8), path: "styxy.yaml", root: directory)
+        return try loader.parse(Array(yaml.utf8), path: "styxy.yaml", root: world.projectRoot(name))
     }
 
     func resolver(lockTimeout: Double = 5) -> Resolver {

@@ -135,3 +135,36 @@ struct LockTableTests {
         #expect(LedgerLock.lockingProcess(device: 0xfd01, inode: 98, locks: table) == nil)
     }
 }
+
+/// The string scan the reader runs eight bytes a step, against the plain byte-by-byte answer, at
+/// every position across word boundaries.
+@Suite("Ledger string scan")
+struct LedgerStringScanTests {
+    static func plainAnswer(_ bytes: [UInt8], from start: Int) -> JSONBytes.StringEnd {
+        for index in start..<bytes.count {
+            switch bytes[index] {
+            case 0x22: return .plain(index)
+            case 0x5C: return .escaped
+            case 0..<0x20: return .control
+            default: continue
+            }
+        }
+        return .unterminated
+    }
+
+    @Test(arguments: [UInt8(0x22), 0x5C, 0x00, 0x1F, 0x0A])
+    func findsTheFirstStopAnywhere(_ stop: UInt8) {
+        for length in 0..<24 {
+            for position in 0...length {
+                // Text with bytes on both sides of the tests' thresholds: 0x20, 0x21, 0x5B, 0x5D, 0xC3.
+                var bytes = (0..<length).map { [0x20, 0x21, 0x5B, 0x5D, 0xC3, 0x61][$0 % 6] as UInt8 }
+                if position < length { bytes[position] = stop }
+                for start in [0, min(1, length)] {
+                    let expected = Self.plainAnswer(bytes, from: start)
+                    let found = bytes.withUnsafeBufferPointer { JSONBytes.scanString($0, from: start) }
+                    #expect(found == expected, "length \(length), \(stop) at \(position), from \(start)")
+                }
+            }
+        }
+    }
+}

@@ -38,14 +38,16 @@ public enum PortBlocks {
     /// How many chunks this process holds, for tests of the claims themselves.
     public static var claimedChunks: Int { claims.count }
 
+    /// Every start in the windows is tried once, in random order, so a free block is found
+    /// whenever one exists: other test processes on the machine hold their chunks too, and a
+    /// large block finds few free runs between them.
     public static func reserve(_ size: Int) throws -> ClosedRange<Int> {
-        let windows = searchWindows(for: size)
         let chunks = (size + chunkSize - 1) / chunkSize
-        for _ in 0..<300 {
-            guard let window = windows.randomElement() else { break }
+        let starts = searchWindows(for: size).flatMap { window -> [Int] in
             let first = (window.lowerBound + chunkSize - 1) / chunkSize, last = (window.upperBound + 1 - chunks * chunkSize) / chunkSize
-            guard first <= last else { continue }
-            let chunk = Int.random(in: first...last)
+            return first <= last ? Array(first...last) : []
+        }
+        for chunk in starts.shuffled() {
             let block = (chunk * chunkSize)...(chunk * chunkSize + size - 1)
             guard let held = claim(chunks: chunk..<(chunk + chunks)) else { continue }
             let used = portsInSocketTables()

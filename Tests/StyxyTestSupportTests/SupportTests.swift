@@ -41,11 +41,12 @@ struct SupportTests {
 
     @Test func reservedBlocksAreFreeAndNeverShared() throws {
         let claimed = PortBlocks.claimedChunks
-        let first = try PortBlocks.reserve(25)
+        // Small: claims last as long as the test process, and the kill -9 test needs 42 chunks in a row.
+        let first = try PortBlocks.reserve(15)
         let second = try PortBlocks.reserve(5)
-        #expect(first.count == 25 && second.count == 5)
+        #expect(first.count == 15 && second.count == 5)
         #expect(!first.overlaps(second))
-        #expect(PortBlocks.claimedChunks >= claimed + 4, "25 ports take three chunks and 5 one")
+        #expect(PortBlocks.claimedChunks >= claimed + 3, "15 ports take two chunks and 5 one")
         let used = PortBlocks.portsInSocketTables()
         #expect(first.allSatisfy { !used.contains($0) })
         // What the block promises: a server can take its ports.

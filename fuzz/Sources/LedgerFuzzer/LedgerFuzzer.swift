@@ -1,6 +1,7 @@
 import FuzzSupport
 import StyxyCore
 import StyxyEngine
+import StyxyLedgerReference
 import StyxyManifest
 
 /// The limits docs/engine.md promises, spelled out here rather than borrowed from the code under
@@ -15,10 +16,15 @@ private let longestTTL: Int64 = 3650 * 86400
 ///    agrees with the full one;
 /// 2. as a recipe for a state, extreme numbers included: the writer refuses exactly the states
 ///    no clamp can fix, and what it writes decodes to the state clamped to the documented limits;
-/// 3. as text for `Timestamp.parse` and `DurationText.read`.
+/// 3. as text for `Timestamp.parse` and `DurationText.read`;
+/// 4. as ledger bytes again, through the plain reference reader (`ReferenceLedger`: the general
+///    JSON reader and the rules, one line each), which must reach the same outcome, to the byte,
+///    focused or not, and read back what the writer makes of it.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    let disagreements = LedgerDifferential.disagreements(bytes)
+    Oracle.require(disagreements.isEmpty, disagreements.joined(separator: "\n"), String(decoding: bytes, as: UTF8.self).debugDescription)
     decodeAndRoundTrip(bytes)
     var recipe = Recipe(bytes)
     buildAndRoundTrip(recipe.state())
@@ -90,6 +96,8 @@ private func roundTrip(_ written: [UInt8], expected: LedgerState) {
     do {
         let read = try LedgerCodec.decode(written)
         Oracle.require(read == expected, "what was written reads back differently", "\(read)\n\(expected)")
+        Oracle.require(LedgerDifferential.same(ReferenceLedger.decode(written), .state(expected)),
+                       "the reference reader reads what was written differently", String(decoding: written, as: UTF8.self))
         Oracle.require((try? LedgerCodec.encode(read)) == written, "writing what was read gives other bytes")
     } catch {
         Oracle.require(false, "the reader refuses what the writer wrote: \(error)", String(decoding: written, as: UTF8.self))

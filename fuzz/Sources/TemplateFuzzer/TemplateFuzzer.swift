@@ -14,10 +14,12 @@ private let db = ServiceContext(
     ],
     shared: true)
 
-/// A context with lists in every section, and one with none: templates branch on both.
-nonisolated(unsafe) private let contexts = [
-    PreparedContext(RenderContext(project: "shop \"#1\"", root: "/srv/shop: it's", instance: "2", manifest: "styxy.yaml", services: [web, db])),
-    PreparedContext(RenderContext(project: "empty", root: "/e", instance: "default", manifest: "styxy.yaml", services: [])),
+/// A context with lists in every section, and one with none: templates branch on both. Kept as
+/// plain (Sendable) values and prepared for each render: a prepared context holds `Any` values,
+/// which a global may not share across threads.
+private let contexts = [
+    RenderContext(project: "shop \"#1\"", root: "/srv/shop: it's", instance: "2", manifest: "styxy.yaml", services: [web, db]),
+    RenderContext(project: "empty", root: "/e", instance: "default", manifest: "styxy.yaml", services: []),
 ]
 
 /// One input as an output template (strict compile, then render), and as a service's `command`,
