@@ -3,6 +3,8 @@ import StyxyManifest
 
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// What a lease is for: one port of one service, owned by one instance of a project or shared by

@@ -4,6 +4,8 @@ import StyxyRender
 
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// What the last successful render of one project instance produced, so a warm resolve can prove
