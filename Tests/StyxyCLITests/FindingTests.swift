@@ -138,3 +138,33 @@ struct NestedProjectTests {
         #expect(try s.run(["doctor"]).stdout.contains("of mono/web [default] is held by"), "doctor reports it as a conflict too")
     }
 }
+
+@Suite("check and scan see UDP")
+struct UDPVisibilityTests {
+    static func udpScript(port: Int) -> String {
+        """
+        import socket, time
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(('127.0.0.1', \(port)))
+        print('ready', flush=True)
+        time.sleep(120)
+        """
+    }
+
+    @Test func aBoundUDPSocketMakesThePortBusyAndIsListedWithItsProcess() throws {
+        let s = try Sandbox()
+        let port = try PortBlocks.reserve(10).lowerBound
+        let holder = try s.python(Self.udpScript(port: port), cwd: s.userHome)
+        defer { holder.kill() }
+        let check = try s.run(["check", String(port), "--json"])
+        #expect(check.status == 1, "\(check)")
+        let row = try #require((try check.json()["ports"] as? [[String: Any]])?.first)
+        #expect((row["state"] as? String)?.contains("udp bound") == true && (row["holders"] as? [[String: Any]])?.first?["pid"] as? Int == Int(holder.pid),
+                "\(row)")
+        let tcpOnly = try s.run(["check", String(port), "--protocol", "tcp"])
+        #expect(tcpOnly.status == 0, "TCP alone is free: \(tcpOnly)")
+        let scan = try s.run(["scan", "--range", "\(port)-\(port)", "--json"])
+        let listed = try #require(try scan.json()["ports"] as? [[String: Any]])
+        #expect(listed.count == 1 && listed.first?["protocol"] as? String == "udp", "\(listed)")
+    }
+}

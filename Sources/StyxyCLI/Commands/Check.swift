@@ -9,13 +9,15 @@ extension Styxy {
         static let configuration = CommandConfiguration(
             abstract: "Tell whether ports are free to bind now, and who holds those that are not.",
             discussion: """
-                A port is busy when a socket listens on it (any address, IPv4 or IPv6) or a bind test fails. \
+                A port is busy when a socket listens on it (any address, IPv4 or IPv6; for UDP, any bound socket) \
+                or a bind test fails; TCP and UDP are both checked unless --protocol says one. \
                 A lease alone does not make a port busy; it is shown beside the port. Exit 0 when every \
                 port is free, 1 otherwise.
                 """
         )
 
         @Argument(help: "Ports to check.") var ports: [Int]
+        @Option(help: "tcp, udp or any (default: any).") var `protocol`: ProtocolChoice = .any
         @OptionGroup var output: OutputOptions
 
         func validate() throws {
@@ -25,7 +27,7 @@ extension Styxy {
         }
 
         func run(in context: CommandContext) throws {
-            let checks = try context.app.check(ports: ports)
+            let checks = try context.app.check(ports: ports, protocols: `protocol`.transports)
             let out = context.out
             if output.json {
                 out.write(JSONValue.object([("format_version", .int(1)), ("ports", .array(checks.map { item in
@@ -34,6 +36,9 @@ extension Styxy {
                         ("free", .bool(item.isFree)),
                         ("state", .string(item.state)),
                         ("time_wait", .bool(item.timeWait)),
+                        ("protocols", .object(item.sides.map { side in
+                            (side.transport.rawValue, .object([("free", .bool(side.bind == .free)), ("listening", .bool(side.listening))]))
+                        })),
                         ("holders", .array(item.holders.map(ReportJSON.holder))),
                         ("lease", item.lease?.json ?? .null),
                     ])
@@ -57,3 +62,16 @@ extension Styxy {
     }
 }
 
+
+/// `--protocol tcp|udp|any` of `check` and `scan`.
+enum ProtocolChoice: String, ExpressibleByArgument, CaseIterable {
+    case tcp, udp, any
+
+    var transports: [Transport] {
+        switch self {
+        case .tcp: return [.tcp]
+        case .udp: return [.udp]
+        case .any: return Transport.allCases
+        }
+    }
+}

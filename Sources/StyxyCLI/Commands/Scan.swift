@@ -7,11 +7,12 @@ import StyxyProbe
 extension Styxy {
     struct Scan: StyxyCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List listening TCP ports with their processes and leases."
+            abstract: "List listening TCP ports and bound UDP ports with their processes and leases."
         )
 
         @Option(help: "Only ports in this service type's range.", completion: Completions.typeNames) var type: String?
         @Option(help: "Only ports in this range, written A-B.") var range: String?
+        @Option(help: "tcp, udp or any (default: any).") var `protocol`: ProtocolChoice = .any
         @OptionGroup var output: OutputOptions
 
         func validate() throws {
@@ -26,7 +27,7 @@ extension Styxy {
         }
 
         func run(in context: CommandContext) throws {
-            let ports = try context.app.scan(type: type, range: range.flatMap(Self.parseRange))
+            let ports = try context.app.scan(type: type, range: range.flatMap(Self.parseRange), protocols: `protocol`.transports)
             let out = context.out
             if output.json {
                 out.write(JSONValue.object([
@@ -34,6 +35,7 @@ extension Styxy {
                     ("ports", .array(ports.map { item in
                         .object([
                             ("port", .int(item.port)),
+                            ("protocol", .string(item.transport.rawValue)),
                             ("addresses", .array(item.addresses.map(JSONValue.string))),
                             ("holders", .array(item.holders.map(ReportJSON.holder))),
                             ("lease", item.lease?.json ?? .null),
@@ -42,10 +44,10 @@ extension Styxy {
                 ]).serialized())
                 return
             }
-            var table = Table("PORT", "ADDRESS", "PID", "COMMAND", "LEASE")
+            var table = Table("PORT", "PROTO", "ADDRESS", "PID", "COMMAND", "LEASE")
             for item in ports {
                 let holder = item.holders.first
-                table.add(String(item.port), Set(item.addresses).sorted().joined(separator: ","), holder.map { String($0.pid) } ?? "?",
+                table.add(String(item.port), item.transport.rawValue, Set(item.addresses).sorted().joined(separator: ","), holder.map { String($0.pid) } ?? "?",
                           holder?.command ?? "(not visible)", item.lease.map(Check.leaseText) ?? "-")
             }
             out.write(table.rendered(on: out))
