@@ -131,3 +131,16 @@ extension PortInspector {
         HolderClassifier(probe: probe, snapshot: snapshot, knownProjects: knownProjects).occupants(of: ports, root: root)
     }
 }
+
+extension PortProbe {
+    /// The kernel's socket tables for `protocols`, or the one error every command gives when they
+    /// cannot be read (exit 74).
+    public func socketTables(_ protocols: Set<Transport>) throws(StyxyError) -> PortSnapshot {
+        do {
+            return try snapshot(protocols: protocols)
+        } catch {
+            throw StyxyError(.ledgerIO, "cannot read the kernel's socket tables: \(error)",
+                             hint: "Styxy needs /proc/net to confirm ports are free")
+        }
+    }
+}

@@ -35,7 +35,7 @@ public final class LedgerLock: @unchecked Sendable {
         // Callers pass checked durations; this keeps a NaN or an infinity from any other caller
         // from turning the wait into a hang or the message into a trap.
         let timeout = timeout >= 0 ? min(timeout, DurationText.longestLockWait) : 0
-        let deadline = monotonicSeconds() + timeout
+        let deadline = Monotonic.seconds() + timeout
         var pause: UInt32 = 1_000
         while flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let code = errno
@@ -43,7 +43,7 @@ public final class LedgerLock: @unchecked Sendable {
                 close(fd)
                 throw StyxyError(.ledgerIO, "cannot lock the ledger: \(FileIO.errorText(code))", file: path)
             }
-            if monotonicSeconds() >= deadline {
+            if Monotonic.seconds() >= deadline {
                 let holder = holderDescription(fd)
                 close(fd)
                 throw StyxyError(.lockTimeout, "the ledger lock is still held by \(holder) after \(formatSeconds(timeout))",
@@ -101,12 +101,6 @@ public final class LedgerLock: @unchecked Sendable {
             return Int32(fields[4])
         }
         return nil
-    }
-
-    static func monotonicSeconds() -> Double {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
     }
 
     static func formatSeconds(_ seconds: Double) -> String {

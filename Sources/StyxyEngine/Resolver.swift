@@ -207,12 +207,7 @@ public struct Resolver: Sendable {
     func takeSnapshot(for manifest: Manifest) throws(StyxyError) -> PortSnapshot {
         var protocols: Set<Transport> = [.tcp]
         for service in manifest.services { protocols.insert(service.transport) }
-        do {
-            return try probe.snapshot(protocols: protocols)
-        } catch {
-            throw StyxyError(.ledgerIO, "cannot read the kernel's socket tables: \(error)",
-                             hint: "Styxy needs /proc/net to confirm ports are free")
-        }
+        return try probe.socketTables(protocols)
     }
 
     static func wantedKeys(_ manifest: Manifest, instance: String) -> [(key: LeaseKey, service: Service, port: NamedPort)] {

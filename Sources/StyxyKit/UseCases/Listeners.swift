@@ -24,12 +24,7 @@ struct ListenerView {
     let holders: [UInt64: [PortHolder]]
 
     init(probe: any PortProbe) throws(StyxyError) {
-        do {
-            snapshot = try probe.snapshot(protocols: [.tcp, .udp])
-        } catch {
-            throw StyxyError(.ledgerIO, "cannot read the kernel's socket tables: \(error)",
-                             hint: "Styxy needs /proc/net to see which ports are in use")
-        }
+        snapshot = try probe.socketTables([.tcp, .udp])
         let inodes = snapshot.entries.filter { $0.state == .listen && $0.inode != 0 }.map(\.inode)
         holders = inodes.isEmpty ? [:] : probe.holders(ofInodes: Set(inodes))
     }
@@ -68,18 +63,9 @@ extension StyxyApp {
     }
 
     /// The services `names` name, each checked to exist (exit 64 with "did you mean" otherwise).
-    static func services(named names: [String], in manifest: Manifest) throws(StyxyError) -> [Service] {
+    static func services(named names: [String], in manifest: Manifest, needingCommand: Bool = false) throws(StyxyError) -> [Service] {
         var found: [Service] = []
-        for name in names { found.append(try service(named: name, in: manifest, needingCommand: false)) }
+        for name in names { found.append(try service(named: name, in: manifest, needingCommand: needingCommand)) }
         return found
-    }
-}
-
-/// Seconds on a clock that never jumps, for timeouts.
-enum Monotonic {
-    static func now() -> Double {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 }

@@ -57,7 +57,7 @@ extension StyxyApp {
         let workspace = try workspace()
         let held = try workspace.leasesByPort()
         let probe = workspace.probe
-        let snapshot = try workspace.snapshot(protocols: Set(protocols))
+        let snapshot = try workspace.probe.socketTables(Set(protocols))
         let holders = PortInspector(probe: probe, snapshot: snapshot).holders(of: ports.flatMap { port in protocols.map { (port, $0) } })
         return ports.map { port in
             let sides = protocols.map { transport in
@@ -84,7 +84,7 @@ extension StyxyApp {
             filter = known.range
         }
         let held = try workspace.leasesByPort()
-        let snapshot = try workspace.snapshot(protocols: Set(protocols))
+        let snapshot = try workspace.probe.socketTables(Set(protocols))
         var found: [(port: Int, transport: Transport)] = []
         for transport in protocols {
             let ports = Set(snapshot.entries.filter { $0.proto == transport && $0.state == .listen }.map { Int($0.port) })
@@ -108,15 +108,5 @@ extension Workspace {
     func leasesByPort() throws(StyxyError) -> [Int: Lease] {
         try home.prepare(create: false)
         return try ledger.read().heldPorts(at: now)
-    }
-
-    /// The kernel's socket tables, or an error naming what could not be read.
-    func snapshot(protocols: Set<Transport> = [.tcp]) throws(StyxyError) -> PortSnapshot {
-        do {
-            return try probe.snapshot(protocols: protocols)
-        } catch {
-            throw StyxyError(.ledgerIO, "cannot read the kernel's socket tables: \(error)",
-                             hint: "Styxy needs /proc/net to see which ports are in use")
-        }
     }
 }

@@ -36,10 +36,8 @@ extension StyxyApp {
     package func up(_ request: UpRequest) throws(StyxyError) -> UpOutcome {
         let workspace = try workspace()
         let manifest = try workspace.loadManifest(locateManifest(request.lease.manifest))
-        let named = request.services.isEmpty ? manifest.services.filter { $0.command != nil } : try Self.services(named: request.services, in: manifest)
-        if let idle = named.first(where: { $0.command == nil }), !request.services.isEmpty {
-            _ = try Self.service(named: idle.name, in: manifest, needingCommand: true)
-        }
+        let named = request.services.isEmpty ? manifest.services.filter { $0.command != nil }
+            : try Self.services(named: request.services, in: manifest, needingCommand: true)
         guard !named.isEmpty else {
             throw StyxyError(.usage, "no service in \(manifest.path) has a command: to start",
                              hint: "declare `command:` for the services `up` should start (docs/manifest.md)")
@@ -91,10 +89,6 @@ struct UpRun {
         var timeout: Double
     }
 
-    enum Failure {
-        case notReady(String)
-    }
-
     let plans: [Plan]
     let probe: any PortProbe
 
@@ -105,7 +99,7 @@ struct UpRun {
         } catch {
             throw StyxyError(.conflict, "cannot supervise the services: \(error)")
         }
-        var watch = UpWatch(plans: plans, began: Monotonic.now())
+        var watch = UpWatch(plans: plans, began: Monotonic.seconds())
         // A tick that cannot read the socket tables ends the run like any other failure.
         let ending: Ending<String> = supervisor.run(tick: .milliseconds(100)) { () -> TickDecision<String> in
             do {
@@ -151,7 +145,7 @@ struct UpWatch {
     }
 
     mutating func tick(supervisor: Supervisor, probe: any PortProbe) throws(StyxyError) -> TickDecision<String> {
-        let now = Monotonic.now()
+        let now = Monotonic.seconds()
         for plan in plans where startedAt[plan.service.name] == nil && plan.service.after.allSatisfy({ ready.contains($0.name) }) {
             if let spec = plan.spec {
                 do {
@@ -215,7 +209,7 @@ struct UpWatch {
             if now - first >= StyxyApp.driftSettle || since >= plan.timeout {
                 let wanted = plan.ports.count == 1 ? "its leased port \(portList)" : "its leased ports \(portList)"
                 return .stop("\(name) listens on \(elsewhere.map(String.init).joined(separator: ", ")), not on \(wanted): "
-                    + "its command ignores the port (pass {{port}} in its command:, or read $\(plan.ports.first.flatMap { port in plan.service.ports.first { $0.name == port.label.port }?.env.first } ?? "PORT"))")
+                    + "its command ignores the port (pass {{port}} in its command:, or read $\(plan.service.ports.first?.env.first ?? "PORT"))")
             }
         }
         if since >= plan.timeout {

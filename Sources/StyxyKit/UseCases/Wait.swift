@@ -45,7 +45,7 @@ extension StyxyApp {
     /// Leases like `env` (the same ports `run` and `up` use), then checks every 100 ms until each
     /// port of `names` (default: every service) is ready, one is taken, or `timeout` passes.
     package func wait(_ request: LeaseRequest, services names: [String], timeout: Double) throws(StyxyError) -> WaitReport {
-        let start = Monotonic.now()
+        let start = Monotonic.seconds()
         let workspace = try workspace()
         let manifest = try workspace.loadManifest(locateManifest(request.manifest))
         let services = names.isEmpty ? manifest.services : try Self.services(named: names, in: manifest)
@@ -56,7 +56,7 @@ extension StyxyApp {
         let ports = services.flatMap { watched[$0.name] ?? [] }
         while true {
             let states = try check(ports, root: manifest.root, shared: shared, workspace: workspace)
-            let result = WaitReport(ports: states, elapsed: Monotonic.now() - start)
+            let result = WaitReport(ports: states, elapsed: Monotonic.seconds() - start)
             if result.ready || !result.taken.isEmpty || result.elapsed >= timeout { return result }
             usleep(100_000)
         }
@@ -64,12 +64,7 @@ extension StyxyApp {
 
     private func check(_ ports: [WatchedPort], root: String, shared: Set<String>,
                        workspace: Workspace) throws(StyxyError) -> [WaitReport.Port] {
-        let snapshot: PortSnapshot
-        do {
-            snapshot = try workspace.probe.snapshot(protocols: [.tcp, .udp])
-        } catch {
-            throw StyxyError(.ledgerIO, "cannot read the kernel's socket tables: \(error)")
-        }
+        let snapshot = try workspace.probe.socketTables([.tcp, .udp])
         let occupants = PortInspector(probe: workspace.probe, snapshot: snapshot).occupants(
             of: ports.map { ($0.port, $0.transport) }, root: root,
             knownProjects: { ((try? workspace.ledger.read().leases) ?? []).compactMap { lease in lease.key.root.map { ($0, lease.project) } } })
