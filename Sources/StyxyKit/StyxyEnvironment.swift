@@ -43,7 +43,15 @@ package struct StyxyEnvironment: Sendable {
     }
 
     package func manifestLoader() throws(StyxyError) -> ManifestLoader {
-        ManifestLoader(catalog: try catalog(), builtinTemplates: Self.builtinTemplateNames)
+        Self.manifestLoader(catalog: try catalog())
+    }
+
+    /// The one way a manifest is loaded: with the built-in templates' names, and every command's
+    /// `{{…}}` checked with the rest of the file.
+    package static func manifestLoader(catalog: Catalog) -> ManifestLoader {
+        ManifestLoader(catalog: catalog, builtinTemplates: builtinTemplateNames) { command, names, variables in
+            commandProblems(command, service: names.service, ports: names.ports, variables: variables)
+        }
     }
 
     /// `path` as the process would open it: relative paths start at `workingDirectory`.

@@ -42,7 +42,7 @@ package struct Workspace: Sendable {
     }
 
     package func loadManifest(_ path: String) throws(StyxyError) -> Manifest {
-        try ManifestLoader(catalog: catalog, builtinTemplates: StyxyEnvironment.builtinTemplateNames)
+        try StyxyEnvironment.manifestLoader(catalog: catalog)
             .load(path: path, relativeTo: environment.workingDirectory)
     }
 

@@ -94,6 +94,8 @@ public struct Service: Sendable {
     public var transport: Transport
     public var allowPrivileged: Bool
     public var location: SourceLocation
+    /// Where the `command:` value is written, for messages about the command's `{{…}}`.
+    public var commandLocation: SourceLocation? = nil
 
     /// True for services declared with `ports:` (several named ports).
     public var hasNamedPorts: Bool { !(ports.count == 1 && ports[0].name == NamedPort.defaultName) }

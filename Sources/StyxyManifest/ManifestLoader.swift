@@ -14,10 +14,15 @@ public struct ManifestLoader: Sendable {
     public var catalog: Catalog
     /// The names of the templates compiled into the binary.
     public var builtinTemplates: Set<String>
+    /// Checks each service's `command:` template while the manifest loads, so its mistakes are
+    /// reported with every other problem of the file; nil skips the check (the template engine
+    /// lives in StyxyRender, which this module does not depend on).
+    public var commandCheck: CommandCheck?
 
-    public init(catalog: Catalog, builtinTemplates: Set<String>) {
+    public init(catalog: Catalog, builtinTemplates: Set<String>, commandCheck: CommandCheck? = nil) {
         self.catalog = catalog
         self.builtinTemplates = builtinTemplates
+        self.commandCheck = commandCheck
     }
 
     /// Reads the manifest at `path`, written as the user gave it (messages show it that way); a
@@ -50,6 +55,7 @@ public struct ManifestLoader: Sendable {
                              hint: "declare at least `services:`; `styxy init` writes a starting point")
         }
         var builder = ManifestBuilder(path: path, root: root, catalog: catalog, builtinTemplates: builtinTemplates)
+        builder.commandCheck = commandCheck
         let manifest = builder.build(document)
         let problems = builder.reader.bag
         if !problems.isEmpty { throw StyxyError(.invalidInput, problems.sorted) }
@@ -73,6 +79,9 @@ struct ManifestBuilder {
     /// Every service's name as written, in document order, and the `after:` lists read.
     var declaredNames: [String] = []
     var afterLists: [AfterList] = []
+    var commandCheck: CommandCheck?
+    /// Every `command:` read, from valid and invalid services alike, checked once all names are known.
+    var commands: [(text: String, node: YAMLNode, names: CommandNames)] = []
 
     init(path: String, root: String, catalog: Catalog, builtinTemplates: Set<String>) {
         self.path = path
@@ -102,6 +111,7 @@ struct ManifestBuilder {
         if let node = top["outputs"] { outputs = readOutputs(node) }
         checkAcrossServices()
         checkStartOrder()
+        checkCommands()
         return Manifest(path: path, file: path.hasPrefix("/") ? path : FileIO.join(root, FileIO.basename(path)), root: root, project: project, services: services.sorted { $0.name < $1.name }, outputs: outputs)
     }
 
@@ -188,11 +198,14 @@ struct ManifestBuilder {
             ports = [port]
         }
         declared.append(contentsOf: ports.map { (service: name, named: fields["ports"] != nil, transport: transport, port: $0) })
+        if let command, let commandNode = fields["command"] {
+            commands.append((command, commandNode, CommandNames(service: name, ports: ports.map { ($0.name, $0.env) })))
+        }
         guard reader.bag.items.count == errorsBefore, let range else { return nil }
         return Service(name: name, type: type?.name, range: range, explicitRange: fields["range"] != nil, typePreferred: type?.preferred.filter(range.contains) ?? [],
                        ports: ports, command: command, cwd: start.cwd, after: start.after, readyTimeout: start.readyTimeout,
                        shared: shared, transport: transport,
-                       allowPrivileged: allowPrivileged, location: key.location)
+                       allowPrivileged: allowPrivileged, location: key.location, commandLocation: fields["command"]?.location)
     }
 
     mutating func readNamedPorts(_ node: YAMLNode, service: String, path: String, allowPrivileged: Bool) -> [NamedPort] {

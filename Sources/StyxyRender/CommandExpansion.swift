@@ -36,6 +36,23 @@ public func expandCommand(
     return template.render(context)
 }
 
+/// What `expandCommand` would refuse in `command`, checked before any port is leased: the
+/// service's ports stand in as port 1, and `variables` are the names of every variable of the
+/// project. The diagnostics carry no location; their messages say where in the command.
+public func commandProblems(
+    _ command: String, service: String, ports: [(name: String, env: [String])], variables: [String]
+) -> [Diagnostic] {
+    // A service whose ports could not be read has nothing to check the names against.
+    guard !ports.isEmpty else { return [] }
+    let standIn = ServiceContext(name: service, type: "", ports: ports.map { NamedPortContext(name: $0.name, port: 1, env: $0.env) })
+    do {
+        _ = try expandCommand(command, service: standIn, variables: Dictionary(variables.map { ($0, 1) }, uniquingKeysWith: { a, _ in a }))
+        return []
+    } catch {
+        return error.diagnostics
+    }
+}
+
 /// A template diagnostic moved from the command's own text to the manifest: the command's line
 /// and column are kept in the message, since the manifest location is that of the whole value.
 private func relocated(_ diagnostic: Diagnostic, to location: SourceLocation?, keyPath: String) -> Diagnostic {

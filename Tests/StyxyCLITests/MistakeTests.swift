@@ -51,4 +51,48 @@ struct MistakeTests {
         let nested = try s.run(["lease", "relase"])
         #expect(nested.status == 64 && nested.stderr.contains("did you mean 'release'"), "\(nested)")
     }
+
+    /// A command's `{{…}}` mistake is reported at its own `command:` line, in the same run as the
+    /// file's other mistakes (an invalid service name, a clash between services).
+    @Test func commandMistakesAreLocatedAndReportedWithEveryOtherMistake() throws {
+        let s = try Sandbox()
+        let manifest = try s.project("shop", """
+            services:
+              web:
+                type: dev
+                command: vite --port {{port}} {{nope}}
+              Bad_Name:
+                type: dev
+              api:
+                type: api
+                env: [WEB_PORT]
+                command: |
+                  node {{#x}}
+            """)
+        let result = try s.run(["validate", "-m", manifest])
+        #expect(result.status == 65, "\(result)")
+        let lines = result.stderr.split(separator: "\n").map(String.init)
+        #expect(lines.contains { $0.hasSuffix("styxy.yaml:4:14: error: services.web.command: unknown name 'nope' (column 24 of the command) (a command can use port, name, ports.<name> and variable names such as WEB_PORT)") },
+                "\(result.stderr)")
+        #expect(lines.contains { $0.contains("styxy.yaml:5:3: error: services.Bad_Name: invalid service name") }, "\(result.stderr)")
+        #expect(lines.contains { $0.contains("styxy.yaml:9:10: error: services.api.env: variable 'WEB_PORT' is also set by web") }, "\(result.stderr)")
+        #expect(lines.contains { $0.contains("styxy.yaml:10:14: error: services.api.command: section 'x' is never closed") }, "\(result.stderr)")
+    }
+
+    /// A command naming another service's variable is checked against every service's names,
+    /// including the services that have mistakes of their own.
+    @Test func aCommandMayNameAnotherServicesVariableEvenWhenThatServiceIsInvalid() throws {
+        let s = try Sandbox()
+        let manifest = try s.project("shop", """
+            services:
+              web:
+                type: dev
+                command: vite --port {{port}} --api {{API_PORT}}
+              api:
+                type: nonsense
+            """)
+        let result = try s.run(["validate", "-m", manifest])
+        #expect(result.status == 65 && result.stderr.contains("unknown service type 'nonsense'"), "\(result)")
+        #expect(!result.stderr.contains("services.web.command"), "\(result.stderr)")
+    }
 }

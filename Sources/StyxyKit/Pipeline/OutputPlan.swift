@@ -92,7 +92,7 @@ package enum OutputPlan {
     /// Commands are Mustache templates themselves; expanding them is part of rendering, so a
     /// cached render skips it.
     package static func expandingCommands(_ context: RenderContext, of manifest: Manifest) throws(StyxyError) -> RenderContext {
-        let locations = Dictionary(manifest.services.map { ($0.name, $0.location) }, uniquingKeysWith: { a, _ in a })
+        let locations = Dictionary(manifest.services.map { ($0.name, $0.commandLocation ?? $0.location) }, uniquingKeysWith: { a, _ in a })
         return try context.expandingCommands(locations: locations)
     }
 

@@ -50,7 +50,7 @@ extension StyxyApp {
     package func validate(manifest given: String?) throws(StyxyError) -> (path: String, manifest: Manifest) {
         let path = locateManifest(given)
         let catalog = try environment.catalog()
-        let manifest = try ManifestLoader(catalog: catalog, builtinTemplates: StyxyEnvironment.builtinTemplateNames)
+        let manifest = try StyxyEnvironment.manifestLoader(catalog: catalog)
             .load(path: path, relativeTo: environment.workingDirectory)
         _ = try OutputPlan.renderStandIns(
             manifest, allowedFolders: OutputPlan.templateFolders(for: manifest, catalog: catalog, environment: environment.variables),
