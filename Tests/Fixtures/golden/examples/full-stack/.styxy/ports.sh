@@ -1,4 +1,4 @@
-export STYXY_PROJECT='shop'
+export STYXY_PROJECT='styxy-example'
 export STYXY_INSTANCE='default'
 export API_PORT=8000
 export DB_PORT=5432
