@@ -4,16 +4,13 @@ import Glibc
 import Darwin
 #endif
 
-/// Asks git itself, for what only git knows (which files it ignores, where a repository keeps its
-/// hooks): its rules (nested ignore files, `core.hooksPath` at any config level, worktrees) are
-/// git's to interpret. Never on the resolve path.
-package enum GitCommand {
-    /// Runs `git -C FOLDER ARGUMENTS` (git found on PATH) with stdin and stderr on /dev/null; its
-    /// exit status and standard output, or nil when git could not be started. `environment` nil
-    /// passes this process's. `core.fsmonitor` names a program git would start, so a project's
-    /// own config must not choose one for Styxy.
-    package static func run(_ arguments: [String], in folder: String, environment: [String: String]? = nil) -> (Int32, String)? {
-        let command = ["git", "-c", "core.fsmonitor=false", "-C", folder] + arguments
+/// Runs another program and reads what it prints, for what only that program knows. Never on
+/// the resolve path.
+package enum ExternalCommand {
+    /// Runs `command` (its program found on the PATH of `environment`, or of this process when
+    /// `environment` is nil) with stdin and stderr on /dev/null; its exit status and standard
+    /// output, or nil when it could not be started.
+    package static func run(_ command: [String], environment: [String: String]? = nil) -> (Int32, String)? {
         var fds: [Int32] = [0, 0]
         guard fds.withUnsafeMutableBufferPointer({ pipe($0.baseAddress!) }) == 0 else { return nil }
         defer { close(fds[0]) }
@@ -32,8 +29,8 @@ package enum GitCommand {
         let started: Int32
         if let envp {
             // posix_spawnp searches the caller's PATH; the given environment's PATH must decide.
-            guard let git = executable("git", path: environment?["PATH"] ?? "") else { close(fds[1]); return nil }
-            started = posix_spawn(&pid, git, &actions, nil, argv, envp)
+            guard let program = executable(command[0], path: environment?["PATH"] ?? "") else { close(fds[1]); return nil }
+            started = posix_spawn(&pid, program, &actions, nil, argv, envp)
         } else {
             started = posix_spawnp(&pid, command[0], &actions, nil, argv, environ)
         }
@@ -60,5 +57,16 @@ package enum GitCommand {
             if access(candidate, X_OK) == 0 { return candidate }
         }
         return nil
+    }
+}
+
+/// Asks git itself, for what only git knows (which files it ignores, where a repository keeps its
+/// hooks): its rules (nested ignore files, `core.hooksPath` at any config level, worktrees) are
+/// git's to interpret. Never on the resolve path.
+package enum GitCommand {
+    /// Runs `git -C FOLDER ARGUMENTS`; see `ExternalCommand.run`. `core.fsmonitor` names a
+    /// program git would start, so a project's own config must not choose one for Styxy.
+    package static func run(_ arguments: [String], in folder: String, environment: [String: String]? = nil) -> (Int32, String)? {
+        ExternalCommand.run(["git", "-c", "core.fsmonitor=false", "-C", folder] + arguments, environment: environment)
     }
 }

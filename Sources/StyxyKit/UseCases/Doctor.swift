@@ -6,13 +6,14 @@ import StyxyProbe
 /// `doctor`: the state folder, the ledger, the lock, the catalog and the leases against reality.
 package struct DoctorReport: Sendable {
     package enum Verdict: Sendable, Equatable {
-        case ok, problem, note
+        case ok, problem, warning, note
 
         /// How `--json` spells it.
         package var word: String {
             switch self {
             case .ok: return "ok"
             case .problem: return "problem"
+            case .warning: return "warning"
             case .note: return "note"
             }
         }
@@ -33,18 +34,20 @@ package struct DoctorReport: Sendable {
 
     package var conflicts: [Conflict] = []
 
-    /// True when any check found a problem: `doctor` then exits 1.
-    package var hasProblems: Bool { checks.contains { $0.verdict == .problem } }
+    /// True when any check found a problem or a warning: `doctor` then exits 1. Notes only inform.
+    package var hasProblems: Bool { checks.contains { $0.verdict == .problem || $0.verdict == .warning } }
 
     mutating func ok(_ text: String) { checks.append(Check(verdict: .ok, text: text)) }
     mutating func problem(_ text: String) { checks.append(Check(verdict: .problem, text: text)) }
+    mutating func warning(_ text: String) { checks.append(Check(verdict: .warning, text: text)) }
     mutating func note(_ text: String) { checks.append(Check(verdict: .note, text: text)) }
 }
 
 extension StyxyApp {
     /// Runs every check it can; a state folder that cannot be used ends the report early. With
     /// `repair`, a damaged ledger is kept aside and replaced by its backup or an explicit empty one.
-    package func doctor(repair: Bool) throws(StyxyError) -> DoctorReport {
+    /// The project's manifest (`manifest`, else the nearest `styxy.yaml`) is checked when there is one.
+    package func doctor(repair: Bool, manifest: String? = nil) throws(StyxyError) -> DoctorReport {
         var report = DoctorReport()
         let catalog: Catalog
         do {
@@ -54,6 +57,7 @@ extension StyxyApp {
             for line in error.diagnostics { report.problem("configuration: \(line.rendered)") }
             catalog = Catalog.builtin()
         }
+        checkProject(manifest: manifest, catalog: catalog, into: &report)
         let home = try StateHome.locate(environment: environment.variables)
         do {
             try home.prepare(create: false)
