@@ -20,9 +20,11 @@ public typealias CommandCheck = @Sendable (_ command: String, _ names: CommandNa
 extension ManifestBuilder {
     /// Every command checked against every variable the manifest declares, valid services or
     /// not: a mistake in one service's command is independent of a mistake elsewhere, and both
-    /// are reported in one run, each at its own `command:` line.
+    /// are reported in one run, each at its own `command:` line. Only when the file has other
+    /// mistakes: a file without any is rendered next, and rendering expands the commands with the
+    /// same checks and messages, so the warm path does not compile each command twice.
     mutating func checkCommands() {
-        guard let commandCheck, !commands.isEmpty else { return }
+        guard let commandCheck, !commands.isEmpty, !reader.bag.isEmpty else { return }
         var projectVariables: [String] = []
         var seen = Set<String>()
         for entry in declared {

@@ -79,6 +79,19 @@ struct MistakeTests {
         #expect(lines.contains { $0.contains("styxy.yaml:10:14: error: services.api.command: section 'x' is never closed") }, "\(result.stderr)")
     }
 
+    /// Alone, a command's mistake is found when the outputs are rendered, at the same place.
+    @Test func aCommandMistakeAloneIsAtItsCommandLineToo() throws {
+        let s = try Sandbox()
+        let block = try PortBlocks.reserve(10)
+        let manifest = try s.project("shop", "services:\n  web:\n    range: [\(block.lowerBound), \(block.upperBound)]\n    command: vite {{nope}}\n")
+        for arguments in [["validate", "-m", manifest], ["resolve", "-m", manifest]] {
+            let result = try s.run(arguments)
+            #expect(result.status == 65 && result.stderr.contains("styxy.yaml:4:14: error: services.web.command: unknown name 'nope' (column 8 of the command)"),
+                    "\(result)")
+        }
+        #expect(try s.leases().isEmpty, "nothing was leased")
+    }
+
     /// A command naming another service's variable is checked against every service's names,
     /// including the services that have mistakes of their own.
     @Test func aCommandMayNameAnotherServicesVariableEvenWhenThatServiceIsInvalid() throws {
