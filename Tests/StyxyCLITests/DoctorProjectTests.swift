@@ -38,7 +38,7 @@ struct DoctorProjectTests {
         let result = try s.run(["doctor", "-m", manifest], environment: ["PATH": old + ":/usr/bin:/bin"])
         #expect(result.status == 1, "\(result)")
         let line = try #require(result.stdout.split(separator: "\n").first { $0.hasPrefix("warning compose:") }, "\(result)")
-        #expect(line.contains("docker-compose 1.29.2 is older than 2.24") && line.contains("refuses")
+        #expect(line.contains("docker-compose 1.29.2 is older than 2.24.4") && line.contains("refuses")
                 && line.contains("\"${API_PORT:-\(block.lowerBound)}:8000\" for api"), "\(line)")
         let json = try s.run(["doctor", "-m", manifest, "--json"], environment: ["PATH": old + ":/usr/bin:/bin"])
         let checks = try #require(try json.json()["checks"] as? [[String: Any]])
@@ -78,7 +78,7 @@ struct DoctorProjectTests {
                 "\(result)")
     }
 
-    @Test(arguments: [("2.24.0", "2.24.0", false), ("v2.23.3", "2.23.3", true), ("1.29.2", "1.29.2", true),
+    @Test(arguments: [("2.24.4", "2.24.4", false), ("2.24.0", "2.24.0", true), ("v2.23.3", "2.23.3", true), ("1.29.2", "1.29.2", true),
                       ("2.30", "2.30.0", false), ("v2.29.7-desktop.1\n", "2.29.7", false)])
     func composeVersionsAreReadAndCompared(text: String, shown: String, tooOld: Bool) throws {
         let version = try #require(ComposeVersion(parsing: text))

@@ -8,7 +8,7 @@ extension Styxy {
             abstract: "Check the state folder, ledger, lock, catalog and leases against reality.",
             discussion: """
                 With a manifest (-m, or styxy.yaml here or above) it is checked too, and so is what its \
-                outputs need (a compose-override output needs Docker Compose 2.24 or later). \
+                outputs need (a compose-override output needs Docker Compose 2.24.4 or later). \
                 Exit 0 when all is well, 1 when something needs attention (a problem or a warning). --repair is the one way to mend \
                 a damaged ledger: it keeps the bad file aside as ledger.json.damaged-<time> (never deletes it) \
                 and restores the last good generation from ledger.json.bak, or writes an empty ledger when \

@@ -9,7 +9,7 @@ package struct ComposeVersion: Sendable, Comparable, CustomStringConvertible {
     package var patch: Int
 
     /// The first release that reads the `!override` tag the compose-override template writes.
-    package static let overrideTag = ComposeVersion(major: 2, minor: 24, patch: 0)
+    package static let overrideTag = ComposeVersion(major: 2, minor: 24, patch: 4)
 
     package init(major: Int, minor: Int, patch: Int) {
         self.major = major
@@ -74,13 +74,13 @@ extension StyxyApp {
         guard let override = manifest.outputs.first(where: { $0.template == .builtin("compose-override") }) else { return }
         let file = override.path
         guard let compose = InstalledCompose.find(environment: environment.variables) else {
-            report.note("compose: neither `docker compose` nor `docker-compose` runs here; \(file) needs Compose \(ComposeVersion.overrideTag.major).\(ComposeVersion.overrideTag.minor) or later")
+            report.note("compose: neither `docker compose` nor `docker-compose` runs here; \(file) needs Compose \(ComposeVersion.overrideTag) or later")
             return
         }
         if compose.version < ComposeVersion.overrideTag {
-            report.warning("compose: \(compose.command) \(compose.version) is older than 2.24 and cannot use \(file): "
+            report.warning("compose: \(compose.command) \(compose.version) is older than \(ComposeVersion.overrideTag) and cannot use \(file): "
                 + (compose.version.major < 2 ? "it refuses the file's `!override` tags" : "it does not honour the `!override` tags, so the base file's fixed ports stay published")
-                + "; upgrade to Compose 2.24 or later, or publish each port through its variable in the base file"
+                + "; upgrade to Compose \(ComposeVersion.overrideTag) or later, or publish each port through its variable in the base file"
                 + (Self.fallbackExample(manifest).map { " (\($0))" } ?? "") + " and drop the override (docs/guides/compose.md)")
         } else {
             report.ok("compose: \(compose.command) \(compose.version) reads \(file)")
