@@ -98,7 +98,7 @@ struct ScaffoldFixtureTests {
         #expect(try manifest.onlyPort("dev").env == ["DEV_PORT"])
         let storybook = try #require(manifest.service(named: "storybook"))
         #expect(storybook.type == "storybook")
-        #expect(storybook.command == "storybook dev -p {{port}}")
+        #expect(storybook.command == "storybook dev -p {{port}} --exact-port", "the table's strict-port flag is added")
         #expect(try manifest.onlyPort("storybook").preferred == 6006)
         let api = try #require(manifest.service(named: "api"))
         #expect(api.type == "api", "the script's name says api, though port 4000 lies in the ui range")
@@ -158,7 +158,7 @@ struct ScaffoldFixtureTests {
         #expect(try manifest.onlyPort("dev").preferred == 3000)
         #expect(try manifest.onlyPort("preview").preferred == nil, "3000 stays with dev")
         #expect(manifest.service(named: "preview")?.command
-            == #"vite preview --port {{port}} --host "0.0.0.0" && echo 'ready: http://localhost:{{port}} #1'"#)
+            == #"vite preview --port {{port}} --strictPort --host "0.0.0.0" && echo 'ready: http://localhost:{{port}} #1'"#)
         #expect(manifest.service(named: "docs-dev")?.type == "docs")
         #expect(manifest.service(named: "docs-dev")?.command == "vitepress dev docs --port={{port}}")
         // A script with two ports: named ports, each placeholder in its place.
