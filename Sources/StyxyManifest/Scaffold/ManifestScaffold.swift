@@ -57,7 +57,7 @@ public struct ManifestScaffold {
         }
 
         var planner = ScaffoldPlanner(catalog: catalog)
-        let services = planner.plan(readings.flatMap(\.reading.services))
+        let services = planner.plan(ComposeJoin.apply(readings.flatMap(\.reading.services)))
         skipped += readings.flatMap(\.reading.skipped)
         var notes = skipped + planner.notes
         let outputs = proposedOutputs(services, root: root, notes: &notes)

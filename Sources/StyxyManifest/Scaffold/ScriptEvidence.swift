@@ -15,7 +15,8 @@ enum CommandEvidence {
                 result.append(scan)
             }
         }
-        return result
+        // A script without a port that no other script joined names no server.
+        return result.filter { !$0.ports.isEmpty }
     }
 
     /// Two scripts that want different ports for one port name run two servers, not one.
@@ -76,12 +77,14 @@ enum CommandEvidence {
 }
 
 extension ScriptScan {
-    /// Takes in `other`, which starts the same server: its ports join under their names, and the
-    /// script without a debugger port gives the service its name and command.
+    /// Takes in `other`, which starts the same server: its ports join under their names. The
+    /// script with the fewest debugger ports, then the most ports of its own (then the first)
+    /// gives the service its name and command: the plain way to start it, passing what it can.
     mutating func absorb(_ other: ScriptScan) {
+        func rank(_ scan: ScriptScan) -> (Int, Int) { (scan.ports.filter(\.side).count, -scan.ports.filter { !$0.side }.count) }
         var primary = self
         var secondary = other
-        if other.ports.filter(\.side).count < ports.filter(\.side).count { swap(&primary, &secondary) }
+        if rank(other) < rank(self) { swap(&primary, &secondary) }
         for port in secondary.ports where !primary.ports.contains(where: { $0.key == port.key }) {
             var joined = port
             joined.edits = []
@@ -149,7 +152,7 @@ enum ProcfileEvidence {
             let name = String(line[..<colon])
             let command = String(line[line.index(after: colon)...].trimmingBlanks)
             let origin = "\(fileName) process \(ScaffoldText.quoted(name))"
-            if let scan = ScriptScan(name: name, command: command, origin: origin, matcher: matcher) {
+            if let scan = ScriptScan(name: name, command: command, origin: origin, matcher: matcher), !scan.ports.isEmpty {
                 reading.services.append(CommandEvidence.service(scan, guess: guess))
             } else if name == "web" {
                 // Heroku and foreman hand the web process its port in $PORT, whether or not the

@@ -39,7 +39,7 @@ struct ScriptScan {
     /// Scripts merged into this one, which start the same server.
     var merged: [ScriptScan] = []
 
-    /// Nil when the command passes no port and starts no server the table knows.
+    /// Nil when the command passes no port and is not one simple command (so nothing to merge with).
     init?(name: String, command: String, origin: String, matcher: ServerMatcher) {
         self.name = name
         self.command = command
@@ -55,10 +55,13 @@ struct ScriptScan {
             servers.append(server)
             add(server, startedBy: simple, scan: scan)
         }
-        guard !ports.isEmpty else { return nil }
         let spans = ports.flatMap { $0.edits.map(\.range) }
+        // A script without ports is kept for its identity: it may start the same server as one
+        // with a port (`nodemon src/server.js` beside `nodemon --inspect src/server.js`).
         let primary = started.first { $0.server != nil } ?? started.first { simple in spans.contains { simple.holds($0) } }
+            ?? (ports.isEmpty && started.count == 1 ? started.first : nil)
         identity = primary?.identity(excluding: spans)
+        if ports.isEmpty, identity == nil { return nil }
     }
 
     // MARK: Servers
