@@ -18,6 +18,8 @@ struct ServiceEvidence {
     var file = ""
     /// Services it starts after (Compose's `depends_on`), by file and raw name.
     var after: [ServiceRef] = []
+    /// What starts it (the program and its arguments, from `ScriptScan`); nil for Compose services.
+    var identity: [String]? = nil
     /// Services of other files this one stands for (a Compose service joined to a script's), so
     /// an `after` naming them finds this one.
     var aliases: [ServiceRef] = []

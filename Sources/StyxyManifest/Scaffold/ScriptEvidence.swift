@@ -41,6 +41,7 @@ enum CommandEvidence {
         var evidence = ServiceEvidence(origin: scan.origin, name: scan.name, type: type(of: scan, guess: guess), ports: ports,
                                        command: templated(scan, placeholder))
         evidence.comments = scan.comments
+        evidence.identity = scan.identity
         for other in scan.merged {
             let command = hasBraces(other.command) ? "" : ": `\(templated(other, placeholder))`"
             evidence.comments.append("\(other.origin) starts the same server\(command)")

@@ -1,8 +1,40 @@
-/// A Compose service whose published port is already a variable of a service found elsewhere
-/// (`"${API_PORT:-4000}:4000"` beside a package.json `api` script) is that service, run in a
-/// container: it joins it (the port gains `compose:`) instead of becoming a second service.
-enum ComposeJoin {
+/// Evidence from different files that describes one service, made one: a Procfile process
+/// that starts the same server as a package.json script, and a Compose service whose published
+/// port is already a variable of a service found elsewhere.
+enum EvidenceJoin {
     static func apply(_ evidence: [ServiceEvidence]) -> [ServiceEvidence] {
+        compose(sameServer(evidence))
+    }
+
+    /// `web: python manage.py runserver` in the Procfile and `"serve": "python manage.py runserver"`
+    /// in package.json start one server: the first file's service stays, the later one is named in
+    /// a comment. Only when the later one's ports are all the earlier one's, with no other wish.
+    static func sameServer(_ evidence: [ServiceEvidence]) -> [ServiceEvidence] {
+        var services: [ServiceEvidence] = []
+        for found in evidence {
+            if let identity = found.identity, let index = services.firstIndex(where: { kept in
+                kept.file != found.file && kept.identity == identity && found.ports.allSatisfy { port in
+                    kept.ports.contains { $0.name == port.name && ($0.preferred == nil || port.preferred == nil || $0.preferred == port.preferred) }
+                }
+            }) {
+                services[index].comments.append("\(found.origin) starts the same server")
+                services[index].aliases.append(ServiceRef(file: found.file, name: found.name))
+                for port in found.ports {
+                    guard let mine = services[index].ports.firstIndex(where: { $0.name == port.name }) else { continue }
+                    for variable in port.variables where !services[index].ports[mine].variables.contains(variable) {
+                        services[index].ports[mine].variables.append(variable)
+                    }
+                }
+            } else {
+                services.append(found)
+            }
+        }
+        return services
+    }
+
+    /// `"${API_PORT:-4000}:4000"` beside a package.json `api` script is that service, run in a
+    /// container: it joins it (the port gains `compose:`) instead of becoming a second service.
+    static func compose(_ evidence: [ServiceEvidence]) -> [ServiceEvidence] {
         var services = evidence
         var index = 0
         while index < services.count {
