@@ -61,10 +61,12 @@ struct DevServerTableTests {
     }
 
     @Test("a mistake in a table is reported where it is", arguments: [
-        ("servers:\n  x:\n    commands: [x]\n    port: 1\n    flag: --port\n", "2:0", "cannot read the port flag '--port'"),
+        ("servers:\n  x:\n    commands: [x]\n    port: 1\n    flag: --port\n", "5:11", "cannot read the port flag '--port'"),
         ("servers:\n  x:\n    commands: [x]\n    port: 1\n    flag: N\n    colour: red\n", "6:5", "unknown key 'colour'"),
         ("servers:\n  x:\n    commands: [x]\n    flag: N\n", "3:5", "a server needs `port`"),
         ("wrapers: [npx]\n", "1:1", "unknown key 'wrapers'"),
+        ("wrappers: [npx, \"--\"]\n", "1:17", "an empty wrapper"),
+        ("script_runners: [\" \"]\n", "1:18", "an empty script runner"),
     ])
     func invalidTables(_ text: String, _ place: String, _ message: String) {
         #expect(throws: StyxyError.self) { try DevServerTable.parse(Array(text.utf8), file: "t.yaml") }
@@ -72,7 +74,7 @@ struct DevServerTableTests {
             _ = try DevServerTable.parse(Array(text.utf8), file: "t.yaml")
         } catch {
             #expect(error.description.contains(message), "\(error.description)")
-            #expect(error.description.contains("t.yaml:"), "\(error.description)")
+            #expect(error.description.contains("t.yaml:\(place):"), "\(error.description)")
         }
     }
 }
@@ -151,6 +153,14 @@ struct DevServerScriptTests {
         let (proposal, manifest) = try ScriptProject.propose(["both": #"concurrently -k "vite" "tsc -w""#, "all": "run-p web api", "up": "npm run both"])
         #expect(proposal.services == ["both"])
         #expect(manifest.service(named: "both")?.command == #"concurrently -k "vite --port {{port}} --strictPort" "tsc -w""#)
+    }
+
+    @Test("two main ports in one script keep apart, a server's and a variable's")
+    func twoMainPorts() throws {
+        let (_, manifest) = try ScriptProject.propose(["dev": "vite & PORT=4000 node api.js"])
+        #expect(manifest.service(named: "dev")?.command == "vite --port {{ports.main_2}} --strictPort & PORT={{ports.main}} node api.js")
+        #expect(try manifest.namedPort("dev", "main").preferred == 4000)
+        #expect(try manifest.namedPort("dev", "main_2").preferred == 5173)
     }
 
     @Test("node --inspect: the debugger's port is the named port inspect")

@@ -95,13 +95,18 @@ struct DevServerTable: Sendable {
         guard let root = try YAMLParser(file: file).parse(bytes) else { return table }
         var reader = SchemaReader()
         if let top = reader.mapping(root, path: "", allowed: ["wrappers", "script_runners", "parallel_runners", "servers"]) {
-            for (text, _) in top["wrappers"].flatMap({ reader.strings($0, path: "wrappers", what: "a wrapper") }) ?? [] {
+            // An empty wrapper would match everywhere and never move the matcher forward.
+            for (text, node) in top["wrappers"].flatMap({ reader.strings($0, path: "wrappers", what: "a wrapper") }) ?? [] {
                 var words = Self.words(text)
                 let untilDashes = words.last == "--"
                 if untilDashes { words.removeLast() }
+                if words.isEmpty { reader.bag.error("an empty wrapper", at: node, path: "wrappers") }
                 table.wrappers.append((words, untilDashes))
             }
-            table.scriptRunners = (top["script_runners"].flatMap { reader.strings($0, path: "script_runners", what: "a command") } ?? []).map { Self.words($0.0) }
+            for (text, node) in top["script_runners"].flatMap({ reader.strings($0, path: "script_runners", what: "a command") }) ?? [] {
+                if Self.words(text).isEmpty { reader.bag.error("an empty script runner", at: node, path: "script_runners") }
+                table.scriptRunners.append(Self.words(text))
+            }
             table.parallelRunners = (top["parallel_runners"].flatMap { reader.strings($0, path: "parallel_runners", what: "a program") } ?? []).map(\.0)
             if let servers = top["servers"], let entries = reader.entries(servers, path: "servers") {
                 for (key, node) in entries {

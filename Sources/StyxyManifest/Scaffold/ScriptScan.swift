@@ -62,6 +62,14 @@ struct ScriptScan {
             ?? (ports.isEmpty && started.count == 1 ? started.first : nil)
         identity = primary?.identity(excluding: spans)
         if ports.isEmpty, identity == nil { return nil }
+        // Placeholders are found by name, so two ports of one name (`--port 3000 & PORT=4000 node
+        // api.js`, both the main port) get `main` and `main_2`.
+        var seen: Set<String> = []
+        for index in ports.indices {
+            let key = ScaffoldNames.firstFree(ports[index].key, separator: "_") { seen.contains($0) }
+            if key != ports[index].key { ports[index].label = key }
+            seen.insert(key)
+        }
     }
 
     // MARK: Servers
