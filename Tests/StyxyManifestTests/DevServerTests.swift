@@ -87,6 +87,7 @@ struct DevServerScriptTests {
         ("vite dev --open", "vite dev --port {{port}} --strictPort --open", 5173, "dev"),
         ("vite preview", "vite preview --port {{port}} --strictPort", 4173, "dev"),
         ("npx vite", "npx vite --port {{port}} --strictPort", 5173, "dev"),
+        ("npm exec -- vite", "npm exec -- vite --port {{port}} --strictPort", 5173, "dev"),
         ("yarn vite", "yarn vite --port {{port}} --strictPort", 5173, "dev"),
         ("dotenv -e .env.local -- vite", "dotenv -e .env.local -- vite --port {{port}} --strictPort", 5173, "dev"),
         ("pnpm exec next dev", "pnpm exec next dev -p {{port}}", 3000, "dev"),

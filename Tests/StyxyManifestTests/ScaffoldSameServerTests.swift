@@ -140,6 +140,7 @@ struct DevServerFixtureTests {
         #expect(try Scaffolded.fixture("vite-app").proposal.services == ["dev", "preview"], "dev:host is dev; start only calls dev")
         #expect(try Scaffolded.fixture("astro-site").proposal.services == ["dev"])
         #expect(try Scaffolded.fixture("django-procfile").proposal.services == ["serve"])
+        #expect(try Scaffolded.fixture("rails-app").manifest.onlyPort("web").env == ["WEB_PORT", "PORT"], "foreman hands web $PORT")
         #expect(try Scaffolded.fixture("node-api-debug").proposal.services == ["api", "test-debug"])
         let (compose, manifest) = try Scaffolded.fixture("compose-api-var")
         #expect(compose.services == ["web", "api", "postgres"])

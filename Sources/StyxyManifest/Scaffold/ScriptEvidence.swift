@@ -154,7 +154,13 @@ enum ProcfileEvidence {
             let command = String(line[line.index(after: colon)...].trimmingBlanks)
             let origin = "\(fileName) process \(ScaffoldText.quoted(name))"
             if let scan = ScriptScan(name: name, command: command, origin: origin, matcher: matcher), !scan.ports.isEmpty {
-                reading.services.append(CommandEvidence.service(scan, guess: guess))
+                var service = CommandEvidence.service(scan, guess: guess)
+                // foreman and Heroku hand the web process $PORT, which some servers read by
+                // themselves (gunicorn, rails): the leased port goes there too.
+                if name == "web", service.ports.count == 1, !service.ports[0].variables.contains("PORT") {
+                    service.ports[0].variables.append("PORT")
+                }
+                reading.services.append(service)
             } else if name == "web" {
                 // Heroku and foreman hand the web process its port in $PORT, whether or not the
                 // command line mentions it (the program reads it itself).

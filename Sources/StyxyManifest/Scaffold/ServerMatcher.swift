@@ -69,6 +69,8 @@ struct ServerMatcher {
                     index = dashes + 1
                 } else {
                     index = skipOptions(words, from: index)
+                    // `npm exec -- vite`: the end of the wrapper's own options.
+                    if index < words.count, words[index].text == "--" { index += 1 }
                 }
                 index = skipAssignments(words, from: index)
                 continue
