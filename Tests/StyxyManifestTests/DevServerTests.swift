@@ -164,6 +164,35 @@ struct DevServerScriptTests {
         #expect(try manifest.namedPort("dev", "main_2").preferred == 5173)
     }
 
+    /// Scripts stitched from the words the readers care about, quotes and operators included:
+    /// whatever they say, the proposal must load (a seeded generator, so a failure repeats).
+    @Test("odd scripts never make a proposal that does not load")
+    func stitchedScripts() throws {
+        let pieces = ["vite", "next", "dev", "preview", "build", "--port", "-p", "3000", "--port=4000", "$PORT", "${PORT:-5173}",
+                      "PORT=3001", "--inspect", "--inspect=9230", "--inspect-brk=0.0.0.0:9231", "node", "nodemon", "npx", "cross-env",
+                      "dotenv", "--", "concurrently", "\"vite --port 3002\"", "'tsc -w'", "&&", "&", "|", ";", "runserver", "manage.py",
+                      "python", "-a", "127.0.0.1:8001", "--bind", ":8002", "uvicorn", "app:app", "\"", "'", "{{x}}", "localhost:3000",
+                      "react-scripts", "start", "mkdocs", "serve", "jupyter", "lab", "--port-retries=0", "npm", "run", "x0"]
+        var seed: UInt64 = 0x5eed
+        func next(_ bound: Int) -> Int {
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            return Int((seed >> 33) % UInt64(bound))
+        }
+        for round in 0..<40 {
+            var scripts: [(String, String)] = []
+            for index in 0..<6 {
+                scripts.append(("x\(index)", (0..<(1 + next(9))).map { _ in pieces[next(pieces.count)] }.joined(separator: " ")))
+            }
+            let project = try TemporaryFolder("init")
+            let body = try scripts.map { "\(try json($0.0)): \(try json($0.1))" }.joined(separator: ", ")
+            try project.write("package.json", "{\"scripts\": {\(body)}}")
+            let proposal = try Scaffolded.propose(project.path)
+            _ = try Scaffolded.load(proposal, in: project.path)
+            #expect(!proposal.text.isEmpty, "round \(round)")
+        }
+        func json(_ text: String) throws -> String { String(decoding: try JSONEncoder().encode(text), as: UTF8.self) }
+    }
+
     @Test("node --inspect: the debugger's port is the named port inspect")
     func inspect() throws {
         let (_, manifest) = try ScriptProject.propose([

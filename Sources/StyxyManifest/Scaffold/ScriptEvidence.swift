@@ -67,9 +67,13 @@ enum CommandEvidence {
         }
         var bytes = Array(scan.command.utf8)
         // From the end, so earlier offsets stay valid; an insertion at a word's end goes before
-        // the replacement that ends there.
-        for (range, text) in edits.sorted(by: { ($0.0.lowerBound, $0.0.upperBound) > ($1.0.lowerBound, $1.0.upperBound) }) {
+        // the replacement that ends there. An edit reaching into one already made is dropped
+        // rather than let it cut the text apart (no reading produces one today).
+        var applied = bytes.count
+        for (range, text) in edits.sorted(by: { ($0.0.lowerBound, $0.0.upperBound) > ($1.0.lowerBound, $1.0.upperBound) })
+        where range.upperBound <= applied {
             bytes.replaceSubrange(range, with: Array(text.utf8))
+            applied = range.lowerBound
         }
         return String(decoding: bytes, as: UTF8.self)
     }
