@@ -25,7 +25,7 @@ let builtinDevServersSource: String = #"""
 #   strict    the flag that makes the tool fail when its port is taken, where it has one
 #   type      the catalog service type (`styxy types`)
 #   port_name a named port beside the service's own (the debugger's `inspect`); such a server
-#             never decides the service's type
+#             never decides the service's type, and is found beside the main server of a command
 #   needs_flag true when the port is open only if the command passes `flag` (node --inspect)
 #
 # Wrappers run the program named after them; `init` looks through them to find the server.
@@ -154,6 +154,13 @@ servers:
     port: 3000
     flag: PORT=N
     type: api
+  nest-debug:
+    # `nest start --debug [HOST:PORT]` also starts node's inspector, beside the app's own port.
+    commands: ["nest start"]
+    port: 9229
+    flag: --debug=N
+    port_name: inspect
+    needs_flag: true
   rails:
     commands: ["rails server", "rails s"]
     port: 3000

@@ -43,7 +43,7 @@ struct DevServerTableTests {
         let names = Set(table.servers.map(\.name))
         for required in ["vite", "vite-preview", "next", "nuxt", "astro", "remix", "react-router", "angular", "storybook",
                          "webpack-dev-server", "react-scripts", "gatsby", "docusaurus", "expo", "nest", "rails", "django",
-                         "flask", "uvicorn", "gunicorn", "fastapi", "mkdocs", "jupyter", "hugo", "jekyll", "node-inspect"] {
+                         "flask", "uvicorn", "gunicorn", "fastapi", "mkdocs", "jupyter", "hugo", "jekyll", "node-inspect", "nest-debug"] {
             #expect(names.contains(required), "no \(required)")
         }
         #expect(table.servers.first { $0.name == "vite-preview" }?.port == 4173)
@@ -191,6 +191,20 @@ struct DevServerScriptTests {
             #expect(!proposal.text.isEmpty, "round \(round)")
         }
         func json(_ text: String) throws -> String { String(decoding: try JSONEncoder().encode(text), as: UTF8.self) }
+    }
+
+    @Test("nest start --debug: the app's port and the inspector's, one service")
+    func nestDebug() throws {
+        let (proposal, manifest) = try ScriptProject.propose([
+            "start": "nest start", "start:dev": "nest start --watch", "start:debug": "nest start --debug --watch", "start:prod": "node dist/main",
+        ])
+        #expect(proposal.services == ["start"])
+        #expect(manifest.service(named: "start")?.command == "PORT={{ports.main}} nest start")
+        #expect(try manifest.namedPort("start", "main").preferred == 3000)
+        #expect(try manifest.namedPort("start", "main").env == ["START_MAIN_PORT", "PORT"])
+        #expect(try manifest.namedPort("start", "inspect").preferred == 9229)
+        #expect(manifest.service(named: "start")?.type == "api")
+        #expect(proposal.notes.contains { $0.contains("`PORT={{ports.main}} nest start --debug={{ports.inspect}} --watch`") })
     }
 
     @Test("node --inspect: the debugger's port is the named port inspect")

@@ -51,14 +51,15 @@ struct ScriptScan {
         var started: [ServerMatcher.Started] = []
         if case .commands(let found) = matcher.find(in: command) { started = found }
         for simple in started {
-            guard let server = simple.server else { continue }
-            servers.append(server)
-            add(server, startedBy: simple, scan: scan)
+            for match in simple.matches {
+                servers.append(match.server)
+                add(match, startedBy: simple, scan: scan)
+            }
         }
         let spans = ports.flatMap { $0.edits.map(\.range) }
         // A script without ports is kept for its identity: it may start the same server as one
         // with a port (`nodemon src/server.js` beside `nodemon --inspect src/server.js`).
-        let primary = started.first { $0.server != nil } ?? started.first { simple in spans.contains { simple.holds($0) } }
+        let primary = started.first { !$0.matches.isEmpty } ?? started.first { simple in spans.contains { simple.holds($0) } }
             ?? (ports.isEmpty && started.count == 1 ? started.first : nil)
         identity = primary?.identity(excluding: spans)
         if ports.isEmpty, identity == nil { return nil }
@@ -80,7 +81,8 @@ struct ScriptScan {
         case bareFlag(ShellWords.Word)
     }
 
-    private mutating func add(_ server: DevServer, startedBy simple: ServerMatcher.Started, scan: CommandPorts) {
+    private mutating func add(_ match: ServerMatcher.Match, startedBy simple: ServerMatcher.Started, scan: CommandPorts) {
+        let server = match.server
         let words = simple.words
         let hasStrict = server.strict.map { strict in words.contains { $0.text == strict || $0.text.hasPrefix(strict + "=") } } ?? true
         let tableName = "\(server.name) (dev-server table)"
@@ -96,7 +98,7 @@ struct ScriptScan {
             flagEdits.append(CommandEdit(range: word.range.upperBound..<word.range.upperBound, before: " \(strict)", placeholder: false))
             comments.append("runs \(tableName): \(strict) added, so it fails instead of moving to another port")
         }
-        switch Self.passed(server, by: simple, scan: scan) {
+        switch Self.passed(match, by: simple, scan: scan) {
         case .value(let value, let span)?:
             if let index = ports.firstIndex(where: { $0.edits.contains { $0.range == span || $0.range.overlaps(span) } }) {
                 attach(index)
@@ -117,7 +119,7 @@ struct ScriptScan {
                 return
             }
             var edit: CommandEdit
-            let end = words[simple.lastCommandWord].range.upperBound
+            let end = words[match.lastCommandWord].range.upperBound
             let strict = hasStrict ? "" : server.strict.map { " \($0)" } ?? ""
             switch server.flag {
             case .separate(let flag): edit = CommandEdit(range: end..<end, before: " \(flag) ", after: strict)
@@ -135,7 +137,8 @@ struct ScriptScan {
     }
 
     /// The port the command already passes the server in the server's own spelling.
-    private static func passed(_ server: DevServer, by simple: ServerMatcher.Started, scan: CommandPorts) -> Passed? {
+    private static func passed(_ match: ServerMatcher.Match, by simple: ServerMatcher.Started, scan: CommandPorts) -> Passed? {
+        let server = match.server
         let words = simple.words
         func value(in range: Range<Int>) -> Passed? {
             let start = scan.lastColon(in: range).map { $0 + 1 } ?? range.lowerBound
@@ -148,7 +151,7 @@ struct ScriptScan {
             }
             return nil
         case .positional:
-            let next = simple.lastCommandWord + 1
+            let next = match.lastCommandWord + 1
             guard next < words.count, !words[next].text.hasPrefix("-") else { return nil }
             return value(in: words[next].range)
         case .separate, .joined, .address:

@@ -2,14 +2,20 @@
 /// through wrappers (`npx`, `cross-env A=1`, `dotenv --`, `python -m`) and parallel runners
 /// (`concurrently "vite" "tsc -w"`).
 struct ServerMatcher {
+    /// A server of the table that a simple command starts, and where its command words end.
+    struct Match {
+        var server: DevServer
+        /// The last word of the table's command (`dev` of `next dev`).
+        var lastCommandWord: Int
+    }
+
     /// One simple command of a script: its words, where its program stands (after wrappers), and
-    /// the table's server it starts, if any.
+    /// the table's servers it starts: at most one main server (the longest command), then the
+    /// side ports it opens as well (`nest start --debug` is nest and its inspector).
     struct Started {
         var words: [ShellWords.Word]
         var program: Int
-        var server: DevServer?
-        /// The last word of the table's command (`dev` of `next dev`); the program's without a server.
-        var lastCommandWord: Int
+        var matches: [Match] = []
 
         /// What identifies the server a script starts, to tell two scripts that start the same one:
         /// the program and its arguments, without options, assignments and port values.
@@ -49,7 +55,7 @@ struct ServerMatcher {
             case .callsScript(let name): called = called ?? name
             }
         }
-        if !started.contains(where: { $0.server != nil }), let called { return .callsScript(called) }
+        if started.allSatisfy(\.matches.isEmpty), let called { return .callsScript(called) }
         return .commands(started)
     }
 
@@ -88,16 +94,23 @@ struct ServerMatcher {
             }
             return .commands(found)
         }
-        return .commands([server(words, program: index) ?? Started(words: words, program: index, lastCommandWord: index)])
+        return .commands([Started(words: words, program: index, matches: matches(words, program: index))])
     }
 
-    /// The table's longest command starting at `program`; ties go to the earlier entry.
-    private func server(_ words: [ShellWords.Word], program: Int) -> Started? {
+    /// The main server with the longest command starting at `program` (ties go to the earlier
+    /// entry), then every side server (`port_name`) whose command is there too.
+    private func matches(_ words: [ShellWords.Word], program: Int) -> [Match] {
+        let main = best(words, program: program, among: table.servers.filter { $0.portName == nil })
+        let sides = table.servers.filter { $0.portName != nil }.compactMap { best(words, program: program, among: [$0]) }
+        return (main.map { [$0] } ?? []) + sides
+    }
+
+    private func best(_ words: [ShellWords.Word], program: Int, among servers: [DevServer]) -> Match? {
         let name = TypeGuess.programName(Substring(words[program].text))
         let rest = words[(program + 1)...]
-        var best: Started? = nil
+        var best: Match? = nil
         var bestLength = 0
-        for server in table.servers {
+        for server in servers {
             if rest.contains(where: { server.except.contains($0.text) }) { continue }
             if server.needsFlag, !rest.contains(where: { word in server.flagWords.contains { word.text == $0 || word.text.hasPrefix($0 + "=") } }) {
                 continue
@@ -114,7 +127,7 @@ struct ServerMatcher {
                     last = found
                 }
                 if complete {
-                    best = Started(words: words, program: program, server: server, lastCommandWord: last)
+                    best = Match(server: server, lastCommandWord: last)
                     bestLength = command.count
                 }
             }
