@@ -113,7 +113,7 @@ struct ScriptScan {
             comments.append("runs \(tableName): \(word.text) opens port \(server.port) unless given one, so the command passes the leased port")
         case nil:
             // A port found without the table (`-b 0.0.0.0:8000` for gunicorn) is this server's.
-            if let index = ports.firstIndex(where: { $0.edits.contains { simple.holds($0.range) } }) {
+            if let index = ports.firstIndex(where: { !$0.side && $0.edits.contains { simple.holds($0.range) } }) {
                 attach(index)
                 if let span = ports[index].edits.first?.range { strictBeside(span) }
                 return
