@@ -79,6 +79,18 @@ struct ScaffoldSameServerTests {
         #expect(manifest.outputList.contains("compose-override → docker-compose.override.yml"))
     }
 
+    @Test("a Procfile process owns its variable too, though the Procfile is read after Compose")
+    func composeJoinsProcfile() throws {
+        let project = try TemporaryFolder("init")
+        try project.write("Procfile", "api: uvicorn app:app\n")
+        try project.write("compose.yaml", "services:\n  app:\n    build: .\n    ports: [\"${API_PORT:-8000}:8000\"]\n")
+        let proposal = try Scaffolded.propose(project.path)
+        let manifest = try Scaffolded.load(proposal, in: project.path)
+        #expect(proposal.services == ["api"])
+        #expect(try manifest.onlyPort("api").compose == ComposeTarget(service: "app", target: 8000))
+        #expect(manifest.service(named: "api")?.command == "uvicorn --port {{port}} app:app")
+    }
+
     @Test("a variable the script itself reads also joins")
     func composeJoinsNamedVariable() throws {
         let compose = "services:\n  server:\n    build: .\n    ports:\n      - \"${BACKEND_PORT:-8080}:8080\"\n"
