@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Compiles config/catalog.yaml and templates/*.mustache into Swift sources, so one copied
-binary needs no other file (DESIGN.md sections 4 and 5).
+"""Compiles config/catalog.yaml, config/dev-servers.yaml and templates/*.mustache into Swift
+sources, so one copied binary needs no other file (DESIGN.md sections 4 and 5).
 
 Run after editing either; the test suite fails while the generated files and their sources
 differ. With --check it writes nothing and exits 1 when a generated file is stale (for CI).
@@ -71,6 +71,14 @@ def main() -> int:
         ROOT / "Sources" / "StyxyManifest" / "BuiltinCatalog.generated.swift",
         f"/// config/catalog.yaml\nlet builtinCatalogSource: String = {literal(catalog)}\n\n"
         f"/// config/catalog.yaml, as values.\nlet builtinCatalogTypes: [ServiceType] = [\n{catalog_types(catalog)}]\n",
+        stale,
+    )
+    # Only `styxy init` reads the dev-server table, so it is parsed when init runs, by the same
+    # YAML reader that reports its mistakes with a line and column.
+    write(
+        ROOT / "Sources" / "StyxyManifest" / "BuiltinDevServers.generated.swift",
+        "/// config/dev-servers.yaml\n"
+        f"let builtinDevServersSource: String = {literal(source(ROOT / 'config' / 'dev-servers.yaml'))}\n",
         stale,
     )
     entries = "".join(

@@ -44,4 +44,23 @@ struct InitCommandTests {
         try Data(".env\n.styxy/\n".utf8).write(to: URL(fileURLWithPath: folder + "/.gitignore"))
         #expect(!(try initialise().stderr.contains("git does not ignore")))
     }
+
+    /// Every init fixture, proposed and then resolved by the binary: a proposal must not only
+    /// validate but lease (DESIGN.md section 7; issue 12 asks it of every proposal).
+    static let fixtures: [String] = {
+        let folder = StyxyBinary.repositoryRoot + "/Tests/Fixtures/init"
+        return ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0 != "golden" }.sorted()
+    }()
+
+    @Test("every init fixture's proposal resolves", arguments: fixtures)
+    func proposalResolves(_ name: String) throws {
+        let s = try Sandbox()
+        let folder = s.projectRoot(name)
+        try FileManager.default.createDirectory(atPath: s.root + "/projects", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: StyxyBinary.repositoryRoot + "/Tests/Fixtures/init/" + name, toPath: folder)
+        let initialised = try s.run(["init", "--dir", folder])
+        #expect(initialised.status == 0, "\(initialised)")
+        let resolved = try s.run(["resolve", "-m", folder + "/styxy.yaml", "--json"])
+        #expect(resolved.status == 0, "\(name): \(resolved)")
+    }
 }

@@ -254,7 +254,7 @@ struct ScaffoldRobustnessTests {
               "styxy": "serve -p 3004",
               "root": "serve -p 80",
               "braces": "echo {{x}} && serve -p 3005",
-              "dup": "vite --port 3000"
+              "dup": "vite preview --port 3000"
             }}
             """#)
         let proposal = try Scaffolded.propose(project.path)

@@ -9,7 +9,7 @@ import Testing
 enum Scaffolded {
     static let folder = Repository.root + "/Tests/Fixtures/init"
     static let golden = folder + "/golden/mixed.styxy.yaml"
-    static let cases = ["npm", "compose", "procfile", "mixed", "empty"]
+    static let cases = ["npm", "compose", "procfile", "mixed", "empty"] + DevServerFixtureTests.cases
 
     static func propose(_ directory: String, catalog: Catalog = .builtin()) throws -> ManifestScaffold.Proposal {
         do {
@@ -35,6 +35,22 @@ enum Scaffolded {
         let directory = "\(folder)/\(name)"
         let proposal = try propose(directory)
         return (proposal, try load(proposal, in: directory))
+    }
+
+    /// Records the line diff when `text` differs from the golden file at `path`; with
+    /// STYXY_UPDATE_GOLDENS=1 in the environment, rewrites the golden instead (review the diff).
+    static func compare(_ text: String, golden path: String) throws {
+        if ProcessInfo.processInfo.environment["STYXY_UPDATE_GOLDENS"] == "1" {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+            return
+        }
+        let expected = try #require(try FileIO.readString(path), "missing \(path); run with STYXY_UPDATE_GOLDENS=1 and review it")
+        if text != expected {
+            Issue.record("""
+                the proposal differs from \(path) (STYXY_UPDATE_GOLDENS=1 rewrites it):
+                \(LineDiff.unified(old: expected, new: text, oldName: "golden", newName: "proposal"))
+                """)
+        }
     }
 
     /// A copy of a fixture in a temporary folder, for tests that write.
@@ -98,7 +114,7 @@ struct ScaffoldFixtureTests {
         #expect(try manifest.onlyPort("dev").env == ["DEV_PORT"])
         let storybook = try #require(manifest.service(named: "storybook"))
         #expect(storybook.type == "storybook")
-        #expect(storybook.command == "storybook dev -p {{port}}")
+        #expect(storybook.command == "storybook dev -p {{port}} --exact-port", "the table's strict-port flag is added")
         #expect(try manifest.onlyPort("storybook").preferred == 6006)
         let api = try #require(manifest.service(named: "api"))
         #expect(api.type == "api", "the script's name says api, though port 4000 lies in the ui range")
@@ -158,7 +174,7 @@ struct ScaffoldFixtureTests {
         #expect(try manifest.onlyPort("dev").preferred == 3000)
         #expect(try manifest.onlyPort("preview").preferred == nil, "3000 stays with dev")
         #expect(manifest.service(named: "preview")?.command
-            == #"vite preview --port {{port}} --host "0.0.0.0" && echo 'ready: http://localhost:{{port}} #1'"#)
+            == #"vite preview --port {{port}} --strictPort --host "0.0.0.0" && echo 'ready: http://localhost:{{port}} #1'"#)
         #expect(manifest.service(named: "docs-dev")?.type == "docs")
         #expect(manifest.service(named: "docs-dev")?.command == "vitepress dev docs --port={{port}}")
         // A script with two ports: named ports, each placeholder in its place.
@@ -211,19 +227,7 @@ struct ScaffoldFixtureTests {
 
     @Test("the mixed proposal matches its golden (STYXY_UPDATE_GOLDENS=1 rewrites it)")
     func golden() throws {
-        let text = try Scaffolded.propose("\(Scaffolded.folder)/mixed").text
-        if ProcessInfo.processInfo.environment["STYXY_UPDATE_GOLDENS"] == "1" {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: Scaffolded.golden))
-            return
-        }
-        let expected = try #require(try FileIO.readString(Scaffolded.golden),
-                                    "missing \(Scaffolded.golden); run with STYXY_UPDATE_GOLDENS=1 and review it")
-        if text != expected {
-            Issue.record("""
-                the proposal differs from \(Scaffolded.golden) (STYXY_UPDATE_GOLDENS=1 rewrites it):
-                \(LineDiff.unified(old: expected, new: text, oldName: "golden", newName: "proposal"))
-                """)
-        }
+        try Scaffolded.compare(try Scaffolded.propose("\(Scaffolded.folder)/mixed").text, golden: Scaffolded.golden)
     }
 }
 

@@ -116,7 +116,7 @@ struct CommandPorts {
 
     /// A port number or a variable at the start of `range`, allowing a leading quote and trailing
     /// punctuation (`"5173"`, `3000;`). The span returned covers only the number or the variable.
-    private func value(in range: Range<Int>) -> (Value, Range<Int>)? {
+    func value(in range: Range<Int>) -> (Value, Range<Int>)? {
         var start = range.lowerBound
         if start < range.upperBound, bytes[start] == 0x22 || bytes[start] == 0x27 { start += 1 }
         var end = start
@@ -159,7 +159,7 @@ struct CommandPorts {
     }
 
     /// The last `:` outside `${...}`, so `0.0.0.0:${PORT:-8000}` splits before the variable.
-    private func lastColon(in range: Range<Int>) -> Int? {
+    func lastColon(in range: Range<Int>) -> Int? {
         var depth = 0
         var colon: Int? = nil
         for index in range {

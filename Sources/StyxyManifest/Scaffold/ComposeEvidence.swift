@@ -53,6 +53,7 @@ enum ComposeEvidence {
             }
             if var service = service(named: name, fields: merged(fields), label: label, guess: guess, reading: &reading) {
                 service.file = file
+                service.after = service.after.map { ServiceRef(file: file, name: $0.name) }
                 reading.services.append(service)
             }
         }
@@ -132,7 +133,7 @@ enum ComposeEvidence {
         let imageText = image.map { " (image \(ScaffoldText.quoted($0)))" } ?? ""
         let written = usable.map(\.written).joined(separator: ", ")
         return ServiceEvidence(origin: "\(label)\(imageText), ports \(written)", name: name, type: type, transport: transport, ports: ports,
-                               command: nil, comments: notes, after: dependencies(fields))
+                               command: nil, comments: notes, after: dependencies(fields).map { ServiceRef(file: "", name: $0) })
     }
 
     /// One `ports:` entry, short (`"127.0.0.1:8080:80/tcp"`) or long (`{ target: 80, published: 8080 }`).

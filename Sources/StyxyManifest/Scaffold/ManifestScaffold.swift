@@ -57,7 +57,14 @@ public struct ManifestScaffold {
         }
 
         var planner = ScaffoldPlanner(catalog: catalog)
-        let services = planner.plan(readings.flatMap(\.reading.services))
+        let found = readings.flatMap { reading in
+            reading.reading.services.map { service in
+                var service = service
+                service.file = reading.file
+                return service
+            }
+        }
+        let services = planner.plan(EvidenceJoin.apply(found))
         skipped += readings.flatMap(\.reading.skipped)
         var notes = skipped + planner.notes
         let outputs = proposedOutputs(services, root: root, notes: &notes)

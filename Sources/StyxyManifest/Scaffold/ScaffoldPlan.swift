@@ -14,10 +14,21 @@ struct ServiceEvidence {
     var command: String?
     /// Remarks on this service, written as comments above it.
     var comments: [String] = []
-    /// The file it was found in, which the names in `after` refer to.
+    /// The file it was found in.
     var file = ""
-    /// Services of the same file it starts after (Compose's `depends_on`), by their raw names.
-    var after: [String] = []
+    /// Services it starts after (Compose's `depends_on`), by file and raw name.
+    var after: [ServiceRef] = []
+    /// What starts it (the program and its arguments, from `ScriptScan`); nil for Compose services.
+    var identity: [String]? = nil
+    /// Services of other files this one stands for (a Compose service joined to a script's), so
+    /// an `after` naming them finds this one.
+    var aliases: [ServiceRef] = []
+}
+
+/// A service as a project file names it: the file, and the raw name in it.
+struct ServiceRef: Hashable {
+    var file: String
+    var name: String
 }
 
 struct PortEvidence {
@@ -76,15 +87,17 @@ struct ScaffoldPlanner {
     mutating func plan(_ evidence: [ServiceEvidence]) -> [PlannedService] {
         var planned = evidence.map { plan($0) }
         // Names in `after` are a file's own; the services may have been renamed since.
-        var renamed: [String: String] = [:]
-        for (found, service) in zip(evidence, planned) where renamed["\(found.file)/\(found.name)"] == nil {
-            renamed["\(found.file)/\(found.name)"] = service.name
+        var renamed: [ServiceRef: String] = [:]
+        for (found, service) in zip(evidence, planned) {
+            for ref in [ServiceRef(file: found.file, name: found.name)] + found.aliases where renamed[ref] == nil {
+                renamed[ref] = service.name
+            }
         }
         for (index, found) in evidence.enumerated() {
             for raw in found.after {
                 let name = planned[index].name
                 var remark: String? = nil
-                if let target = renamed["\(found.file)/\(raw)"] {
+                if let target = renamed[raw] {
                     if target == name || planned[index].after.contains(target) { continue }
                     // Compose refuses circles too, but a proposal must load whatever the file says.
                     if Self.waits(target, for: name, in: planned) {
@@ -93,7 +106,7 @@ struct ScaffoldPlanner {
                         planned[index].after.append(target)
                     }
                 } else {
-                    remark = "after: leaves out \(ScaffoldText.quoted(raw)) (Compose depends_on), which is not a service here"
+                    remark = "after: leaves out \(ScaffoldText.quoted(raw.name)) (Compose depends_on), which is not a service here"
                 }
                 if let remark {
                     planned[index].comments.append(remark)

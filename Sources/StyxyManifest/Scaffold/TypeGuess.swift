@@ -74,6 +74,8 @@ struct TypeGuess {
             .min { ($0.range.count, $0.name) < ($1.range.count, $1.name) }?.name
     }
 
+    func isKnown(_ type: String) -> Bool { catalog.types[type] != nil }
+
     private func known(_ type: String?) -> String? {
         guard let type, catalog.types[type] != nil else { return nil }
         return type
