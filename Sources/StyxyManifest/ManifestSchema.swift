@@ -95,7 +95,7 @@ public enum ManifestSchema {
                 case "range": return .object([
                     ("type", .string("array")), ("minItems", .int(2)), ("maxItems", .int(2)), ("items", ref("port")),
                 ])
-                case "command": return text([("minLength", .int(1)), ("maxLength", .int(ManifestBuilder.maximumCommandLength))])
+                case "command": return text([("maxLength", .int(ManifestBuilder.maximumCommandLength))])
                 case "shared", "allow_privileged": return .object([("type", .string("boolean"))])
                 case "protocol": return .object([("enum", .array(Transport.allCases.map { .string($0.rawValue) }))])
                 case "ports": return .object([
