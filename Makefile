@@ -1,6 +1,6 @@
 # Build, install and package Styxy the way other command-line tools do (README, "Install").
 #
-#   make                        the release binary, .build/release/styxy
+#   make                        the release binary (make build), man pages and completions, staged
 #   make install                it, its man pages, bash/zsh/fish completions and the schema, under PREFIX
 #   make uninstall              exactly the files `make install` put there
 #   make dist                   dist/styxy-VERSION-linux-ARCH.tar.gz and its .sha256
@@ -37,7 +37,7 @@ SOURCES := Package.swift $(shell find Sources config templates -type f 2>/dev/nu
 $(shell mkdir -p .build; [ "$$(cat $(COMMIT_STAMP) 2>/dev/null)" = "$(COMMIT)" ] || printf '%s' "$(COMMIT)" > $(COMMIT_STAMP))
 
 .PHONY: all build man stage install uninstall dist
-all: build
+all: stage
 build: $(BINARY)
 
 ifeq ($(BINARY),$(BUILT))
