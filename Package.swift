@@ -1,6 +1,11 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// The commit `styxy --version` names. `make` passes it (STYXY_COMMIT=<hash>[-modified]); a plain
+// `swift build` has none and the binary says "unknown commit". Only hex digits, letters and '-'
+// pass, so the value is always a valid C string literal.
+let buildCommit = String((Context.environment["STYXY_COMMIT"] ?? "").filter { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }.prefix(64))
+
 let package = Package(
     name: "styxy",
     platforms: [.macOS(.v13)],
@@ -49,6 +54,11 @@ let package = Package(
         // DWARF 4, like the Swift code: the Debian valgrind that measures the instruction budgets
         // cannot read clang's default DWARF 5 and gives up on the whole binary.
         .target(name: "CStyxyProcess", cSettings: [.unsafeFlags(["-gdwarf-4"])]),
+        // The build's commit, for `styxy --version` (see `buildCommit` above); DWARF 4 as above.
+        .target(
+            name: "CStyxyBuildInfo",
+            cSettings: [.unsafeFlags(["-gdwarf-4"])] + (buildCommit.isEmpty ? [] : [.define("STYXY_COMMIT", to: "\"\(buildCommit)\"")])
+        ),
         // Services run as one job (the process half of `styxy up`): spawning, prefixed output,
         // signals, stopping every descendant.
         .target(name: "StyxyProcess", dependencies: ["CStyxyProcess", "StyxyCore"]),
@@ -61,7 +71,7 @@ let package = Package(
         .target(
             name: "StyxyCLI",
             dependencies: [
-                "StyxyCore", "StyxyManifest", "StyxyProbe", "StyxyEngine", "StyxyRender", "StyxyKit",
+                "StyxyCore", "StyxyManifest", "StyxyProbe", "StyxyEngine", "StyxyRender", "StyxyKit", "CStyxyBuildInfo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

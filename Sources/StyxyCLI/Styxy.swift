@@ -16,10 +16,10 @@ public struct Styxy: ParsableCommand {
             that no other project holds and that the operating system confirms is free, then writes the \
             files the project's tools read. Shell completions: `styxy --generate-completion-script bash`.
             """,
-        version: "0.1.0",
+        version: StyxyVersion.text,
         subcommands: [
             Init.self, Resolve.self, Run.self, Up.self, Wait.self, Env.self, Matrix.self, Lease.self, Check.self, Scan.self,
-            Doctor.self, Validate.self, Types.self, Template.self, Hook.self,
+            Doctor.self, Validate.self, Types.self, Template.self, Schema.self, Hook.self,
         ]
     )
 
@@ -32,7 +32,11 @@ public struct Styxy: ParsableCommand {
     /// the full command tree, which parses the same words and prints the proper help and errors.
     package static func main(_ arguments: [String], context: CommandContext) -> Int32 {
         do {
-            if let quick = quickCommand(arguments) {
+            // Answered before ArgumentParser reflects over the command tree, which would cost
+            // `--version` most of its start-up (issue 14); ArgumentParser prints the same text.
+            if arguments == ["--version"] {
+                context.out.line(StyxyVersion.text)
+            } else if let quick = quickCommand(arguments) {
                 try quick(context)
             } else {
                 var command = try parseAsRoot(arguments)

@@ -10,7 +10,7 @@ extension ManifestBuilder {
         var seen: [String: Int] = [:]
         for (index, item) in items.enumerated() {
             let path = "outputs[\(index)]"
-            guard let fields = reader.mapping(item, path: path, allowed: ["template", "path"]) else { continue }
+            guard let fields = reader.mapping(item, path: path, allowed: ManifestKeys.outputNames) else { continue }
             guard let templateNode = fields["template"], let pathNode = fields["path"] else {
                 for key in ["template", "path"] where fields[key] == nil {
                     reader.bag.error("missing '\(key)'", at: item, path: path)

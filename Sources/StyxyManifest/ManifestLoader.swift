@@ -91,7 +91,7 @@ struct ManifestBuilder {
     }
 
     mutating func build(_ document: YAMLNode) -> Manifest? {
-        guard let top = reader.mapping(document, path: "", allowed: ["project", "services", "outputs"]) else { return nil }
+        guard let top = reader.mapping(document, path: "", allowed: ManifestKeys.topNames) else { return nil }
         var project = FileIO.basename(root)
         if let node = top["project"], let name = reader.string(node, path: "project", what: "a project name") {
             if name.isEmpty || name.count > 100 || name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) {
@@ -129,8 +129,6 @@ struct ManifestBuilder {
     static let maximumCommandLength = 4096
     static let variableNamesHint = "choose a name of your own that contains PORT; docs/manifest.md#variable-names lists the names Styxy refuses"
 
-    static let serviceKeys = ["type", "port", "range", "env", "command", "compose", "shared", "protocol", "ports", "allow_privileged"] + startKeys
-
     mutating func readService(key: YAMLNode, _ node: YAMLNode) -> Service? {
         let name = key.scalarText ?? ""
         let path = "services.\(name)"
@@ -140,7 +138,7 @@ struct ManifestBuilder {
                              hint: Manifest.isValidName(lowered) ? "did you mean '\(lowered)'?" :
                                 "use lowercase letters, digits, '-' and '_', starting with a letter, at most 63")
         }
-        guard let fields = reader.mapping(node, path: path, allowed: Self.serviceKeys) else { return nil }
+        guard let fields = reader.mapping(node, path: path, allowed: ManifestKeys.serviceNames) else { return nil }
         let errorsBefore = reader.bag.items.count
 
         var type: ServiceType? = nil
@@ -226,7 +224,7 @@ struct ManifestBuilder {
             if value.isNull {
                 fields = [:]
             } else {
-                guard let read = reader.mapping(value, path: portPath, allowed: ["port", "env", "compose"]) else { continue }
+                guard let read = reader.mapping(value, path: portPath, allowed: ManifestKeys.namedPortNames) else { continue }
                 fields = read
             }
             let stem = "\(Manifest.envStem(service))_\(Manifest.envStem(name))_PORT"
@@ -272,7 +270,7 @@ struct ManifestBuilder {
                                 ?? Self.variableNamesHint)
         }
         var compose: ComposeTarget? = nil
-        if let node = fields["compose"], let map = reader.mapping(node, path: "\(path).compose", allowed: ["service", "target", "host_ip"]) {
+        if let node = fields["compose"], let map = reader.mapping(node, path: "\(path).compose", allowed: ManifestKeys.composeNames) {
             let service = map["service"].flatMap { reader.string($0, path: "\(path).compose.service", what: "a Compose service name") }
             let target = map["target"].flatMap { reader.port($0, path: "\(path).compose.target") }
             var hostIP: String? = nil

@@ -21,8 +21,6 @@ struct AfterList {
 }
 
 extension ManifestBuilder {
-    static let startKeys = ["cwd", "after", "ready"]
-
     mutating func readStartKeys(_ fields: [String: YAMLNode], service: String, path: String) -> StartKeys {
         var keys = StartKeys()
         if let node = fields["cwd"] {
@@ -42,7 +40,7 @@ extension ManifestBuilder {
             }
             afterLists.append(list)
         }
-        if let node = fields["ready"], let ready = reader.mapping(node, path: "\(path).ready", allowed: ["timeout"]) {
+        if let node = fields["ready"], let ready = reader.mapping(node, path: "\(path).ready", allowed: ManifestKeys.readyNames) {
             if let timeout = ready["timeout"] {
                 keys.readyTimeout = reader.duration(timeout, path: "\(path).ready.timeout", maximum: Service.longestReadyTimeout,
                                                     what: "a ready timeout")

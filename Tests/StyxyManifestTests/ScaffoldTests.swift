@@ -90,7 +90,7 @@ struct ScaffoldFixtureTests {
     func loads(_ name: String) throws {
         let (proposal, manifest) = try Scaffolded.fixture(name)
         #expect(!manifest.services.isEmpty)
-        #expect(proposal.text.hasPrefix("# styxy.yaml: "))
+        #expect(proposal.text.hasPrefix(ManifestSchema.modeline + "\n# styxy.yaml: "))
         #expect(proposal.text.contains("`styxy resolve`"))
         #expect(manifest.outputs.first.map { $0.path } == ".env")
     }

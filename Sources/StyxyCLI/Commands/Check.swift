@@ -30,7 +30,7 @@ extension Styxy {
             let checks = try context.app.check(ports: ports, protocols: `protocol`.transports)
             let out = context.out
             if output.json {
-                out.write(JSONValue.object([("format_version", .int(1)), ("ports", .array(checks.map { item in
+                out.write(ReportJSON.document([("ports", .array(checks.map { item in
                     .object([
                         ("port", .int(item.port)),
                         ("free", .bool(item.isFree)),

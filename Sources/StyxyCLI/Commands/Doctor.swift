@@ -40,8 +40,7 @@ extension Styxy {
         }
 
         static func json(_ report: DoctorReport) -> JSONValue {
-            .object([
-                ("format_version", .int(1)),
+            ReportJSON.document([
                 ("ok", .bool(!report.hasProblems)),
                 ("checks", .array(report.checks.map { check in
                     .object([("verdict", .string(check.verdict.word)), ("text", .string(check.text))])

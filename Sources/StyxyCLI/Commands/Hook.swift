@@ -61,7 +61,7 @@ extension Styxy.Hook {
         static func print(_ status: StyxyApp.HookStatus, change: StyxyApp.HookChange?, json: Bool, context: CommandContext) {
             let out = context.out
             if json {
-                var pairs: [(String, JSONValue)] = [("format_version", .int(1))]
+                var pairs: [(String, JSONValue)] = []
                 if let change { pairs.append(("change", .string(change.rawValue))) }
                 pairs += [
                     ("installed", .bool(status.installed)),
@@ -72,7 +72,7 @@ extension Styxy.Hook {
                     ("foreign_hook", .bool(status.foreignHook)),
                     ("gone_worktree_leases", .array(status.goneLeases.map(\.json))),
                 ]
-                out.write(JSONValue.object(pairs).serialized())
+                out.write(ReportJSON.document(pairs).serialized())
                 return
             }
             // Paths and config values come from the repository: escaped, so they cannot drive the terminal.

@@ -27,7 +27,7 @@ extension Styxy.Lease {
             let leases = try context.app.leases(project: project, root: root)
             let out = context.out
             if output.json {
-                out.write(JSONValue.object([("format_version", .int(1)), ("leases", .array(leases.map(\.json)))]).serialized())
+                out.write(ReportJSON.document([("leases", .array(leases.map(\.json)))]).serialized())
                 return
             }
             if leases.isEmpty {
@@ -74,7 +74,7 @@ extension Styxy.Lease {
                                                          instances: instance, shared: shared, services: services))
             let out = context.out
             if output.json {
-                out.write(JSONValue.object([("format_version", .int(1)), ("released", .array(released.map(\.json)))]).serialized())
+                out.write(ReportJSON.document([("released", .array(released.map(\.json)))]).serialized())
                 return
             }
             if released.isEmpty { out.line("nothing to release") }
@@ -96,8 +96,7 @@ extension Styxy.Lease {
             let pruned = try context.app.prune(dryRun: dryRun)
             let out = context.out
             if output.json {
-                out.write(JSONValue.object([
-                    ("format_version", .int(1)),
+                out.write(ReportJSON.document([
                     ("dry_run", .bool(dryRun)),
                     ("pruned", .array(pruned.map { item in
                         var json = item.lease.json

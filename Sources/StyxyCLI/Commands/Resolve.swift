@@ -103,8 +103,7 @@ extension Styxy {
                 return
             }
             if json {
-                out.write(JSONValue.object([
-                    ("format_version", .int(1)),
+                out.write(ReportJSON.document([
                     ("project", .string(report.project)),
                     ("root", .string(report.root)),
                     ("instance", .string(report.instance)),

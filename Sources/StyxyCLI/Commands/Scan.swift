@@ -30,8 +30,7 @@ extension Styxy {
             let ports = try context.app.scan(type: type, range: range.flatMap(Self.parseRange), protocols: `protocol`.transports)
             let out = context.out
             if output.json {
-                out.write(JSONValue.object([
-                    ("format_version", .int(1)),
+                out.write(ReportJSON.document([
                     ("ports", .array(ports.map { item in
                         .object([
                             ("port", .int(item.port)),

@@ -21,8 +21,7 @@ extension Styxy.Template {
         func run(in context: CommandContext) throws {
             let out = context.out
             if output.json {
-                out.write(JSONValue.object([
-                    ("format_version", .int(1)),
+                out.write(ReportJSON.document([
                     ("templates", .array(TemplateStore.builtinNames.map(JSONValue.string))),
                 ]).serialized())
                 return

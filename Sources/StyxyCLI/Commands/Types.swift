@@ -34,8 +34,7 @@ extension Styxy {
         }
 
         static func json(_ catalog: Catalog) -> JSONValue {
-            .object([
-                ("format_version", .int(1)),
+            ReportJSON.document([
                 ("config", .optional(catalog.configPath)),
                 ("types", .array(catalog.sortedTypes.map { type in
                     .object([

@@ -61,8 +61,7 @@ extension Styxy {
         }
 
         static func json(_ report: WaitReport) -> JSONValue {
-            .object([
-                ("format_version", .int(1)),
+            ReportJSON.document([
                 ("ready", .bool(report.ready)),
                 ("elapsed_seconds", .number((report.elapsed * 1000).rounded() / 1000)),
                 ("ports", .array(report.ports.map { item in

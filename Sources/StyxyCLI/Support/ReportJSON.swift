@@ -2,9 +2,15 @@ import StyxyCore
 import StyxyEngine
 import StyxyProbe
 
-/// The JSON shapes of reports (docs/json.md). Keys are snake_case; every document carries
-/// `format_version`.
+/// The JSON shapes of reports (docs/json.md). Keys are snake_case; every document starts with
+/// the same envelope.
 enum ReportJSON {
+    /// A report's document: `format_version` (its shape) and `styxy_version` (the release that
+    /// wrote it, so a script or a bug report can tell), then the report's own keys.
+    static func document(_ pairs: [(String, JSONValue)]) -> JSONValue {
+        .object([("format_version", .int(1)), ("styxy_version", .string(StyxyRelease.version))] + pairs)
+    }
+
     static func holder(_ holder: PortHolder) -> JSONValue {
         .object([
             ("pid", .int(Int(holder.pid))),

@@ -72,7 +72,7 @@ public struct ManifestScaffold {
             sources: readings.filter { !$0.reading.services.isEmpty }.map(\.file),
             project: readings.lazy.compactMap(\.reading.project).first,
             skipped: skipped, services: services, outputs: outputs)
-        let text = ScaffoldText.render(document)
+        let text = ManifestSchema.modeline + "\n" + ScaffoldText.render(document)
         try check(text, path: manifestPath(in: projectDirectory), root: root, catalog: catalog)
         return Proposal(text: text, sources: document.sources, notes: notes, services: services.map(\.name),
                         outputs: outputs.filter { $0.leftOutBecause == nil }.map(\.path))
