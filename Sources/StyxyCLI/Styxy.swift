@@ -8,6 +8,9 @@ import Darwin
 #endif
 
 public struct Styxy: ParsableCommand {
+    /// What `styxy --version` prints.
+    static let version = "0.1.0"
+
     public static let configuration = CommandConfiguration(
         commandName: "styxy",
         abstract: "Stable, collision-free ports for every project on this machine.",
@@ -16,7 +19,7 @@ public struct Styxy: ParsableCommand {
             that no other project holds and that the operating system confirms is free, then writes the \
             files the project's tools read. Shell completions: `styxy --generate-completion-script bash`.
             """,
-        version: "0.1.0",
+        version: version,
         subcommands: [
             Init.self, Resolve.self, Run.self, Up.self, Wait.self, Env.self, Matrix.self, Lease.self, Check.self, Scan.self,
             Doctor.self, Validate.self, Types.self, Template.self, Hook.self,
@@ -80,6 +83,9 @@ public struct Styxy: ParsableCommand {
         guard let name = arguments.first else { return nil }
         let rest = Array(arguments.dropFirst())
         switch name {
+        // ArgumentParser would build the whole command tree by reflection to print one line (30M
+        // instructions, most of them conformance scans for each command type's name).
+        case "--version" where rest.isEmpty: return { $0.out.line(version) }
         case "resolve": return Resolve.Settings(quick: rest).map { settings in { try settings.execute(in: $0) } }
         case "run": return Run.quick(rest)
         case "env": return Env.quick(rest)

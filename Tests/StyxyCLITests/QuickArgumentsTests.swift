@@ -42,4 +42,19 @@ struct QuickArgumentsTests {
         #expect(Styxy.Env.quick(["--format", "shell"]) != nil)
         #expect(Styxy.Env.quick(["--format", "yaml"]) == nil)
     }
+
+    @Test func versionIsAnsweredWithArgumentParsersBytes() throws {
+        var expected = ""
+        do {
+            _ = try Styxy.parseAsRoot(["--version"])
+            Issue.record("ArgumentParser should answer --version by exiting")
+        } catch {
+            expected = Styxy.fullMessage(for: error) + "\n"
+        }
+        let result = try Sandbox().run(["--version"])
+        #expect(Styxy.quickCommand(["--version"]) != nil)
+        #expect(result.status == 0)
+        #expect(result.stdout == expected && result.stderr.isEmpty, "\(result)")
+        #expect(Styxy.quickCommand(["--version", "extra"]) == nil, "anything more is ArgumentParser's to refuse")
+    }
 }
