@@ -1,6 +1,13 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+/// By default the compiler reaches a concrete generic type's metadata (`KeyedEncodingContainer<
+/// CodingKeys>`, `Dictionary<String, Lease>`) through its mangled name, and the runtime's first
+/// demangling of each checks the type's conformances by scanning every protocol conformance in
+/// the binary: about 250,000 instructions a time, dozens of times in a warm resolve. Reached
+/// through accessors instead, they cost next to nothing (docs/benchmarks.md has the counts).
+let fastMetadata: [SwiftSetting] = [.unsafeFlags(["-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors"])]
+
 let package = Package(
     name: "styxy",
     platforms: [.macOS(.v13)],
@@ -26,23 +33,18 @@ let package = Package(
             providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]
         ),
         // Diagnostics, exit codes, durable file writes: what every domain shares.
-        .target(name: "StyxyCore"),
+        .target(name: "StyxyCore", swiftSettings: fastMetadata),
         // styxy.yaml, the catalog and the user configuration: parsing and validation.
-        .target(name: "StyxyManifest", dependencies: ["CYaml", "StyxyCore"]),
+        .target(name: "StyxyManifest", dependencies: ["CYaml", "StyxyCore"], swiftSettings: fastMetadata),
         // What the operating system says about ports.
-        .target(name: "StyxyProbe", dependencies: ["StyxyCore"]),
+        .target(name: "StyxyProbe", dependencies: ["StyxyCore"], swiftSettings: fastMetadata),
         // The ledger, its lock and port allocation.
-        .target(name: "StyxyEngine", dependencies: ["StyxyCore", "StyxyManifest", "StyxyProbe"]),
+        .target(name: "StyxyEngine", dependencies: ["StyxyCore", "StyxyManifest", "StyxyProbe"], swiftSettings: fastMetadata),
         // Templates and the output writer.
         .target(
             name: "StyxyRender",
             dependencies: ["StyxyCore", .product(name: "Mustache", package: "swift-mustache")],
-            // The render fingerprint walks the context's synthesized Encodable conformances on every
-            // warm resolve. By default each first use of a conformance's `KeyedEncodingContainer`
-            // type makes the runtime scan every protocol conformance in the binary (about 250,000
-            // instructions, four times); with metadata reached through accessors instead of mangled
-            // names, the fingerprint costs about 0.18M instructions instead of 1.2M (docs/benchmarks.md).
-            swiftSettings: [.unsafeFlags(["-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors"])]
+            swiftSettings: fastMetadata
         ),
         // The calls StyxyProcess needs that Swift cannot import: prctl is variadic, pipe2 and the
         // _np spawn actions need _GNU_SOURCE, and a signal handler must be C, not Swift.
@@ -51,21 +53,23 @@ let package = Package(
         .target(name: "CStyxyProcess", cSettings: [.unsafeFlags(["-gdwarf-4"])]),
         // Services run as one job (the process half of `styxy up`): spawning, prefixed output,
         // signals, stopping every descendant.
-        .target(name: "StyxyProcess", dependencies: ["CStyxyProcess", "StyxyCore"]),
+        .target(name: "StyxyProcess", dependencies: ["CStyxyProcess", "StyxyCore"], swiftSettings: fastMetadata),
         // The use cases (resolve, run, up, wait, env, matrix, lease, check, scan, doctor, validate,
         // init) as functions of one injected environment, returning report values; no printing,
         // no parsing.
         .target(name: "StyxyKit", dependencies: ["StyxyCore", "StyxyManifest", "StyxyProbe", "StyxyEngine", "StyxyRender",
-                                                 "StyxyProcess"]),
+                                                 "StyxyProcess"],
+                swiftSettings: fastMetadata),
         // The command line: parse, call StyxyKit, print. A library so tests can drive it in-process.
         .target(
             name: "StyxyCLI",
             dependencies: [
                 "StyxyCore", "StyxyManifest", "StyxyProbe", "StyxyEngine", "StyxyRender", "StyxyKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            swiftSettings: fastMetadata
         ),
-        .executableTarget(name: "styxy", dependencies: ["StyxyCLI"]),
+        .executableTarget(name: "styxy", dependencies: ["StyxyCLI"], swiftSettings: fastMetadata),
 
         // What the test targets share: temporary folders, the fake probe and clock, ports and
         // listeners of the test's own, processes. Test code only, in no product.
