@@ -34,6 +34,10 @@ public struct Styxy: ParsableCommand {
     /// ArgumentParser when their words are plain (see `QuickArguments`); anything else goes through
     /// the full command tree, which parses the same words and prints the proper help and errors.
     package static func main(_ arguments: [String], context: CommandContext) -> Int32 {
+        if let answer = immediateAnswer(arguments) {
+            context.out.line(answer)
+            return 0
+        }
         do {
             if let quick = quickCommand(arguments) {
                 try quick(context)
@@ -79,13 +83,17 @@ public struct Styxy: ParsableCommand {
         return nil
     }
 
+    /// What a command line that needs nothing but itself prints: `--version`. ArgumentParser would
+    /// build the whole command tree by reflection to print it (30M instructions, mostly
+    /// conformance scans for each command's name), and the process context reads every variable.
+    static func immediateAnswer(_ arguments: [String]) -> String? {
+        arguments == ["--version"] ? version : nil
+    }
+
     static func quickCommand(_ arguments: [String]) -> ((CommandContext) throws -> Void)? {
         guard let name = arguments.first else { return nil }
         let rest = Array(arguments.dropFirst())
         switch name {
-        // ArgumentParser would build the whole command tree by reflection to print one line (30M
-        // instructions, most of them conformance scans for each command type's name).
-        case "--version" where rest.isEmpty: return { $0.out.line(version) }
         case "resolve": return Resolve.Settings(quick: rest).map { settings in { try settings.execute(in: $0) } }
         case "run": return Run.quick(rest)
         case "env": return Env.quick(rest)
@@ -94,6 +102,11 @@ public struct Styxy: ParsableCommand {
     }
 
     public static func runMain(_ arguments: [String]? = nil) -> Never {
-        endProcess(main(arguments ?? Array(CommandLine.arguments.dropFirst()), context: .process()))
+        let arguments = arguments ?? Array(CommandLine.arguments.dropFirst())
+        if let answer = immediateAnswer(arguments) {
+            Terminal(descriptor: 1, allowColour: false).line(answer)
+            endProcess(0)
+        }
+        endProcess(main(arguments, context: .process()))
     }
 }
