@@ -22,10 +22,10 @@ struct MustacheName: Equatable, Sendable {
 /// Reads Mustache the way Styxy's templates were read when swift-mustache 2.1.1 rendered them,
 /// so every template that rendered before renders to the same bytes, and every one it refused is
 /// refused with the same message at the same place. That includes its whitespace rules where they
-/// go beyond the Mustache spec: a standalone line is one that ends in a line feed (or the end of
-/// the template) after a tag that only spaces and tabs precede; spaces after the last line feed
-/// are dropped; a closing tag leaves the next line's standalone state to its opening tag; and a
-/// start delimiter's first character within the last few of the template reads past the end.
+/// go beyond the Mustache spec: any newline character ends a standalone tag's line, but only `\n`
+/// and `\r\n` end a line of text; a last line of only spaces and tabs is dropped; a closing
+/// tag leaves the next line's standalone state to its opening tag; and a start delimiter's first
+/// character too close to the end of the template is an error ("overflow").
 /// `TemplateScanner` runs first and reports most syntax errors itself; what it lets through and
 /// this parser refuses is listed in `Failure`.
 struct MustacheParser {

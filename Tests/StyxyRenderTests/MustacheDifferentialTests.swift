@@ -107,6 +107,20 @@ struct MustacheDifferentialTests {
         }
     }
 
+    /// Where swift-mustache's reading departs from the spec, named one by one: the engine keeps it.
+    @Test(arguments: [
+        "{{project}}\n  \t",                                      // a last line of blanks is dropped
+        "echo {",                                                  // a `{` at the very end reads past it
+        "{{#has_services}}\nX{{/has_services}}  {{#first}}\n{{/first}}\n",  // the close leaves the line state to the open
+        "{{#has_services}}\r\n{{/has_services}}\u{85}a\r{{project}}\u{0B}", // other newline characters
+        "{{=<% %>=}}<%! a %%> %><%project%>",                      // `%%>` does not end a comment
+        "a\r\nb\r\n{{project name}}",                              // CRLF lines: the column counts from the top
+        "a\rb\n{{project name}}",                                     // a lone \r and a later \n count as one line
+    ])
+    func quirks(_ source: String) {
+        _ = Self.expectSame(source, PreparedContext(Sample.context).value)
+    }
+
     /// Templates made of names the context has: most compile, so rendering is compared.
     @Test func randomTemplatesOverTheContext() {
         var random = SplitMix64(seed: 0x0d1f_f3e7)
