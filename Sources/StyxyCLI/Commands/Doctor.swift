@@ -5,6 +5,7 @@ import StyxyKit
 extension Styxy {
     struct Doctor: StyxyCommand {
         static let configuration = CommandConfiguration(
+            commandName: "doctor",
             abstract: "Check the state folder, ledger, lock, catalog and leases against reality.",
             discussion: """
                 Exit 0 when all is well, 1 when something needs attention. --repair is the one way to mend \
