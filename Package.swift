@@ -6,6 +6,13 @@ import PackageDescription
 // pass, so the value is always a valid C string literal.
 let buildCommit = String((Context.environment["STYXY_COMMIT"] ?? "").filter { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }.prefix(64))
 
+/// By default the compiler reaches a concrete generic type's metadata (`KeyedEncodingContainer<
+/// CodingKeys>`, `Dictionary<String, Lease>`) through its mangled name, and the runtime's first
+/// demangling of each checks the type's conformances by scanning every protocol conformance in
+/// the binary: about 250,000 instructions a time, dozens of times in a warm resolve. Reached
+/// through accessors instead, they cost next to nothing (docs/benchmarks.md has the counts).
+let fastMetadata: [SwiftSetting] = [.unsafeFlags(["-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors"])]
+
 let package = Package(
     name: "styxy",
     platforms: [.macOS(.v13)],
@@ -31,23 +38,18 @@ let package = Package(
             providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]
         ),
         // Diagnostics, exit codes, durable file writes: what every domain shares.
-        .target(name: "StyxyCore"),
+        .target(name: "StyxyCore", swiftSettings: fastMetadata),
         // styxy.yaml, the catalog and the user configuration: parsing and validation.
-        .target(name: "StyxyManifest", dependencies: ["CYaml", "StyxyCore"]),
+        .target(name: "StyxyManifest", dependencies: ["CYaml", "StyxyCore"], swiftSettings: fastMetadata),
         // What the operating system says about ports.
-        .target(name: "StyxyProbe", dependencies: ["StyxyCore"]),
+        .target(name: "StyxyProbe", dependencies: ["StyxyCore"], swiftSettings: fastMetadata),
         // The ledger, its lock and port allocation.
-        .target(name: "StyxyEngine", dependencies: ["StyxyCore", "StyxyManifest", "StyxyProbe"]),
+        .target(name: "StyxyEngine", dependencies: ["StyxyCore", "StyxyManifest", "StyxyProbe"], swiftSettings: fastMetadata),
         // Templates and the output writer.
         .target(
             name: "StyxyRender",
-            dependencies: ["StyxyCore", .product(name: "Mustache", package: "swift-mustache")],
-            // The render fingerprint walks the context's synthesized Encodable conformances on every
-            // warm resolve. By default each first use of a conformance's `KeyedEncodingContainer`
-            // type makes the runtime scan every protocol conformance in the binary (about 250,000
-            // instructions, four times); with metadata reached through accessors instead of mangled
-            // names, the fingerprint costs about 0.18M instructions instead of 1.2M (docs/benchmarks.md).
-            swiftSettings: [.unsafeFlags(["-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors"])]
+            dependencies: ["StyxyCore"],
+            swiftSettings: fastMetadata
         ),
         // The calls StyxyProcess needs that Swift cannot import: prctl is variadic, pipe2 and the
         // _np spawn actions need _GNU_SOURCE, and a signal handler must be C, not Swift.
@@ -61,21 +63,23 @@ let package = Package(
         ),
         // Services run as one job (the process half of `styxy up`): spawning, prefixed output,
         // signals, stopping every descendant.
-        .target(name: "StyxyProcess", dependencies: ["CStyxyProcess", "StyxyCore"]),
+        .target(name: "StyxyProcess", dependencies: ["CStyxyProcess", "StyxyCore"], swiftSettings: fastMetadata),
         // The use cases (resolve, run, up, wait, env, matrix, lease, check, scan, doctor, validate,
         // init) as functions of one injected environment, returning report values; no printing,
         // no parsing.
         .target(name: "StyxyKit", dependencies: ["StyxyCore", "StyxyManifest", "StyxyProbe", "StyxyEngine", "StyxyRender",
-                                                 "StyxyProcess"]),
+                                                 "StyxyProcess"],
+                swiftSettings: fastMetadata),
         // The command line: parse, call StyxyKit, print. A library so tests can drive it in-process.
         .target(
             name: "StyxyCLI",
             dependencies: [
                 "StyxyCore", "StyxyManifest", "StyxyProbe", "StyxyEngine", "StyxyRender", "StyxyKit", "CStyxyBuildInfo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            swiftSettings: fastMetadata
         ),
-        .executableTarget(name: "styxy", dependencies: ["StyxyCLI"]),
+        .executableTarget(name: "styxy", dependencies: ["StyxyCLI"], swiftSettings: fastMetadata),
 
         // What the test targets share: temporary folders, the fake probe and clock, ports and
         // listeners of the test's own, processes. Test code only, in no product.
@@ -89,7 +93,11 @@ let package = Package(
         .testTarget(name: "StyxyManifestTests", dependencies: ["StyxyManifest", "StyxyRender", "StyxyTestSupport"]),
         .testTarget(name: "StyxyProbeTests", dependencies: ["StyxyProbe", "StyxyTestSupport"]),
         .testTarget(name: "StyxyEngineTests", dependencies: ["StyxyEngine", "StyxyLedgerReference", "StyxyProbe", "StyxyTestSupport"]),
-        .testTarget(name: "StyxyRenderTests", dependencies: ["StyxyRender", "StyxyTestSupport"]),
+        // swift-mustache rendered templates until StyxyRender's own engine replaced it (with it, full
+        // Foundation and its ICU data: 50 MB of the binary); it stays as the reference the engine
+        // is compared with, byte for byte and error for error (MustacheDifferentialTests).
+        .testTarget(name: "StyxyRenderTests", dependencies: ["StyxyRender", "StyxyTestSupport",
+                                                              .product(name: "Mustache", package: "swift-mustache")]),
         .testTarget(name: "StyxyTestSupportTests", dependencies: ["StyxyProbe", "StyxyTestSupport"]),
         .testTarget(name: "StyxyCLITests", dependencies: ["StyxyCLI", "StyxyKit", "StyxyTestSupport"]),
         // A process of its own for each supervisor under test: a supervisor reaps every child of

@@ -8,10 +8,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 styxy=$(realpath "${1:-.build/release/styxy}")
-empty_budget=10000000
-# Reading every lease instead of only the project's (and checking the rest as bytes) costs about
-# 23.7M there against 17.3M; the budget sits between, nearer the top.
-seeded_budget=21000000
+# Measured at 3.85M and 14.07M (docs/benchmarks.md, "Start-up and size"); each budget leaves
+# about a fifth for noise between toolchains. Losing the render cache or the quick parser
+# costs 2-4 times the first; reading every lease instead of only the project's (and checking the
+# rest as bytes) cost 6.4M more than the focused read when it was measured (23.7M against 17.3M).
+empty_budget=4600000
+seeded_budget=17000000
 
 if ! command -v valgrind >/dev/null 2>&1; then
   if command -v apt-get >/dev/null 2>&1; then

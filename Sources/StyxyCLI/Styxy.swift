@@ -8,6 +8,7 @@ import Darwin
 #endif
 
 public struct Styxy: ParsableCommand {
+    /// What `styxy --version` prints.
     public static let configuration = CommandConfiguration(
         commandName: "styxy",
         abstract: "Stable, collision-free ports for every project on this machine.",
@@ -31,12 +32,12 @@ public struct Styxy: ParsableCommand {
     /// ArgumentParser when their words are plain (see `QuickArguments`); anything else goes through
     /// the full command tree, which parses the same words and prints the proper help and errors.
     package static func main(_ arguments: [String], context: CommandContext) -> Int32 {
+        if let answer = immediateAnswer(arguments) {
+            context.out.line(answer)
+            return 0
+        }
         do {
-            // Answered before ArgumentParser reflects over the command tree, which would cost
-            // `--version` most of its start-up (issue 14); ArgumentParser prints the same text.
-            if arguments == ["--version"] {
-                context.out.line(StyxyVersion.text)
-            } else if let quick = quickCommand(arguments) {
+            if let quick = quickCommand(arguments) {
                 try quick(context)
             } else {
                 var command = try parseAsRoot(arguments)
@@ -80,6 +81,13 @@ public struct Styxy: ParsableCommand {
         return nil
     }
 
+    /// What a command line that needs nothing but itself prints: `--version`. ArgumentParser would
+    /// build the whole command tree by reflection to print it (30M instructions, mostly
+    /// conformance scans for each command's name), and the process context reads every variable.
+    static func immediateAnswer(_ arguments: [String]) -> String? {
+        arguments == ["--version"] ? StyxyVersion.text : nil
+    }
+
     static func quickCommand(_ arguments: [String]) -> ((CommandContext) throws -> Void)? {
         guard let name = arguments.first else { return nil }
         let rest = Array(arguments.dropFirst())
@@ -92,6 +100,11 @@ public struct Styxy: ParsableCommand {
     }
 
     public static func runMain(_ arguments: [String]? = nil) -> Never {
-        endProcess(main(arguments ?? Array(CommandLine.arguments.dropFirst()), context: .process()))
+        let arguments = arguments ?? Array(CommandLine.arguments.dropFirst())
+        if let answer = immediateAnswer(arguments) {
+            Terminal(descriptor: 1, allowColour: false).line(answer)
+            endProcess(0)
+        }
+        endProcess(main(arguments, context: .process()))
     }
 }

@@ -44,7 +44,9 @@ enum SocketDiag {
         if sent != request.count { throw Unavailable(code: errno) }
 
         var entries: [SocketEntry] = []
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        // Not zeroed: only the bytes each `recv` reports are read, and zeroing 64 KiB for every
+        // dump was 6% of a warm resolve's instructions.
+        var buffer = [UInt8](unsafeUninitializedCapacity: 64 * 1024) { _, count in count = 64 * 1024 }
         while true {
             let received = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if received < 0 {

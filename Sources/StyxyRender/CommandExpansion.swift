@@ -1,4 +1,3 @@
-import Mustache
 import StyxyCore
 
 /// Expands the `{{…}}` in a service's manifest `command` (`vite --port {{port}}`,
@@ -13,27 +12,27 @@ import StyxyCore
 public func expandCommand(
     _ command: String, service: ServiceContext, variables: [String: Int] = [:], at location: SourceLocation? = nil
 ) throws(StyxyError) -> String {
-    var context: [String: Any] = variables
-    var ports: [String: Any] = [:]
+    var context = variables.mapValues(TemplateValue.number)
+    var ports: [String: TemplateValue] = [:]
     for port in service.ports {
-        ports[port.name] = port.port
-        for name in port.env { context[name] = port.port }
+        ports[port.name] = .number(port.port)
+        for name in port.env { context[name] = .number(port.port) }
     }
-    context["ports"] = ports
-    context["port"] = service.port
-    context["name"] = service.name
+    context["ports"] = .object(ports)
+    context["port"] = .number(service.port)
+    context["name"] = .text(service.name)
 
     let keyPath = "services.\(service.name).command"
-    let template: MustacheTemplate
+    let template: CompiledTemplate
     do {
         template = try StrictMustache.compile(
-            command, against: Shape.infer(context), file: keyPath,
+            command, against: Shape.infer(.object(context)), file: keyPath,
             fallbackHint: "a command can use port, name, ports.<name> and variable names such as "
                 + (service.env.first ?? "WEB_PORT"))
     } catch {
         throw StyxyError(.invalidInput, error.diagnostics.map { relocated($0, to: location, keyPath: keyPath) })
     }
-    return template.render(context)
+    return template.render(.object(context))
 }
 
 /// What `expandCommand` would refuse in `command`, checked before any port is leased: the

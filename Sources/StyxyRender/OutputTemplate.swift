@@ -1,4 +1,3 @@
-import Mustache
 import StyxyCore
 
 /// A template checked against the render context and ready to render. Every failure of the
@@ -13,7 +12,7 @@ public struct OutputTemplate: Sendable {
     public let displayName: String
     public let source: String
     public let isBuiltin: Bool
-    private let compiled: MustacheTemplate
+    private let compiled: CompiledTemplate
     let bound: RenderBound
 
     public init(source: String, name: String, displayName: String, isBuiltin: Bool = false) throws(StyxyError) {
@@ -53,9 +52,9 @@ public struct OutputTemplate: Sendable {
     }
 }
 
-/// A render context converted once into what swift-mustache reads, with its largest values.
+/// A render context converted once into what templates read, with its largest values.
 public struct PreparedContext {
-    let value: [String: Any]
+    let value: TemplateValue
     let extent: ContextExtent
 
     public init(_ context: RenderContext) {
@@ -64,48 +63,40 @@ public struct PreparedContext {
     }
 }
 
-/// Parsing with swift-mustache plus the checks it does not make.
+/// Parsing plus the checks Mustache itself does not make.
 enum StrictMustache {
-    /// Styxy's outputs are not HTML: the library escapes `<>&"'` unless told otherwise, and the
-    /// only way to tell it is this pragma. It sits alone on a line before the user's text, where
-    /// Mustache's standalone-tag rule removes the whole line, so line 1 of the template is still
-    /// line 1 of the output; the library's error positions are one line further down.
-    private static let textPragma = "{{%CONTENT_TYPE:TEXT}}\n"
-
     static func compile(
         _ source: String, against shape: Shape, file: String, fallbackHint: String
-    ) throws(StyxyError) -> MustacheTemplate {
+    ) throws(StyxyError) -> CompiledTemplate {
         try compileWithTags(source, against: shape, file: file, fallbackHint: fallbackHint).template
     }
 
-    /// The same, with the tags the scanner found, for measuring what rendering can produce.
+    /// The same, with the tags the scanner found, for measuring what rendering can produce. The
+    /// scanner's syntax errors come first, then the parser's, then every name problem at once.
     static func compileWithTags(
         _ source: String, against shape: Shape, file: String, fallbackHint: String
-    ) throws(StyxyError) -> (template: MustacheTemplate, tags: [TemplateTag]) {
+    ) throws(StyxyError) -> (template: CompiledTemplate, tags: [TemplateTag]) {
         let tags = try TemplateScanner.scan(source, file: file)
-        let template: MustacheTemplate
+        let template: CompiledTemplate
         do {
-            template = try MustacheTemplate(string: textPragma + source)
-        } catch let error as MustacheTemplate.ParserError {
-            throw StyxyError(
-                .invalidInput, describe(error.error),
-                at: SourceLocation(file: file, line: max(1, error.context.lineNumber - 1), column: error.context.columnNumber))
+            template = try CompiledTemplate(parsing: source)
         } catch {
-            throw StyxyError(.invalidInput, "cannot parse template: \(error)", file: file)
+            throw StyxyError(.invalidInput, describe(error.failure),
+                             at: SourceLocation(file: file, line: error.line, column: error.column))
         }
         let problems = TemplateValidator.validate(tags, against: shape, file: file, fallbackHint: fallbackHint)
         if !problems.isEmpty { throw StyxyError(.invalidInput, problems) }
         return (template, tags)
     }
 
-    private static func describe(_ error: any Error) -> String {
-        guard let error = error as? MustacheTemplate.Error else { return "invalid template: \(error)" }
-        switch error {
+    static func describe(_ failure: MustacheParser.Failure) -> String {
+        switch failure {
+        case .overflow: return "invalid template: overflow"
         case .sectionCloseNameIncorrect: return "closing tag does not match the section it closes"
         case .unfinishedName: return "malformed tag: a name may hold letters, digits and . - _ ? *"
         case .expectedSectionEnd: return "a section is never closed"
         case .invalidSetDelimiter: return "malformed delimiter change; write it as {{=<% %>=}}"
-        case .transformAppliedToInheritanceSection, .illegalTokenInsideInheritSection, .textInsideInheritSection:
+        case .transformAppliedToInheritanceSection, .illegalTokenInsideInheritSection:
             return "template inheritance is not supported"
         case .invalidConfigVariableSyntax: return "malformed pragma; write it as {{%CONTENT_TYPE:TEXT}}"
         case .unrecognisedConfigVariable: return "unknown pragma; only CONTENT_TYPE (TEXT or HTML) exists"

@@ -1,11 +1,10 @@
-import Foundation
 import StyxyCore
 
 /// How much rendering one output may produce and do (DESIGN §9; docs/templates.md#output-size).
 ///
 /// Sections over different lists nested in each other multiply: a 107-byte template walking
 /// services × variables × ports × env × command_services is gigabytes for a large project, and
-/// swift-mustache builds it all in memory for minutes. Before rendering, `RenderBound` works out an
+/// rendering would build it all in memory for minutes. Before rendering, `RenderBound` works out an
 /// upper bound of both quantities from the template's tags and the context's largest lists and
 /// values, and a template that could pass either limit is refused at the tag where it would.
 public enum RenderLimits {
@@ -47,8 +46,8 @@ private func saturating(_ a: Int, times b: Int) -> Int {
     return overflow ? .max : product
 }
 
-/// The largest value under each name of a prepared context. swift-mustache resolves `a.b.c` to a
-/// value stored under the key `c` (dictionaries are the only values with named children), so a tag
+/// The largest value under each name of a prepared context. Lookup resolves `a.b.c` to a value
+/// stored under the key `c` (objects are the only values with named children), so a tag
 /// prints at most the longest scalar stored under its last name part, and a section repeats at most
 /// as often as the longest list stored under it.
 struct ContextExtent {
@@ -58,7 +57,7 @@ struct ContextExtent {
     private(set) var longestScalar = 0
     private(set) var longestList = 0
 
-    init(_ value: [String: Any]) {
+    init(_ value: TemplateValue) {
         visit(value, key: nil)
     }
 
@@ -77,18 +76,18 @@ struct ContextExtent {
         name.split(separator: ".").last.map(String.init)
     }
 
-    private mutating func visit(_ value: Any, key: String?) {
+    private mutating func visit(_ value: TemplateValue, key: String?) {
         switch value {
-        case let object as [String: Any]:
+        case .object(let object):
             for (name, child) in object { visit(child, key: name) }
-        case let list as [Any]:
+        case .list(let list):
             if let key { listItems[key] = max(listItems[key] ?? 0, list.count) }
             longestList = max(longestList, list.count)
             for element in list { visit(element, key: nil) }
-        case is NSNull:
+        case .null:
             break  // prints nothing, and stops a section
-        default:
-            let bytes = (value as? String)?.utf8.count ?? String(describing: value).utf8.count
+        case .text, .number, .bool:
+            let bytes = value.printed.utf8.count
             if let key { scalarBytes[key] = max(scalarBytes[key] ?? 0, bytes) }
             longestScalar = max(longestScalar, bytes)
         }

@@ -2,7 +2,7 @@ import StyxyCore
 
 /// Everything a template sees, documented field by field in docs/templates.md. These are plain
 /// values: the engine fills them from the manifest and the leases, and `mustacheValue` turns them
-/// into what swift-mustache renders. Lists are sorted here, so output never depends on the order
+/// into what templates render. Lists are sorted here, so output never depends on the order
 /// a caller happened to build them in.
 public struct RenderContext: Sendable, Equatable, Encodable {
     public var project: String

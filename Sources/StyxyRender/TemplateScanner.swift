@@ -1,9 +1,9 @@
 import StyxyCore
 
-/// One Mustache tag with the place its name starts. swift-mustache keeps its parsed tokens
-/// internal and renders a missing name as an empty string, so strict rendering needs its own
-/// view of the tags; this scanner follows the library's tag rules (first start delimiter wins,
-/// a sigil right after it, `{{{x}}}` closes with one extra `}`, `{{=a b=}}` changes delimiters).
+/// One Mustache tag with the place its name starts, for the checks made before a template is
+/// parsed for rendering (names, nesting, the size bound) and for their messages. This scanner
+/// follows the same tag rules as `MustacheParser` (first start delimiter wins, a sigil right
+/// after it, `{{{x}}}` closes with one extra `}`, `{{=a b=}}` changes delimiters).
 struct TemplateTag: Equatable {
     enum Kind: Equatable {
         case variable, unescapedVariable, section, invertedSection, close
@@ -58,7 +58,7 @@ struct TemplateScanner {
             tag.end = offset
             switch tag.kind {
             case .section, .invertedSection, .block, .parent:
-                // swift-mustache parses sections recursively (a deep template overflows the stack),
+                // Sections are parsed and rendered recursively (a deep template overflows the stack),
                 // and a section over a list opened inside a section over the same list renders
                 // n^depth times; no real template needs either.
                 if openSections.count >= Self.maximumDepth {
@@ -136,7 +136,7 @@ struct TemplateScanner {
         return tag
     }
 
-    /// `{{=<% %>=}}`, read the way the library reads it: two words, then `=`, then the old end.
+    /// `{{=<% %>=}}`, read as the parser reads it: two words, then `=`, then the old end.
     private mutating func readDelimiters(line tagLine: Int, column tagColumn: Int) throws(StyxyError) -> TemplateTag {
         func word(until stop: (Character) -> Bool) -> [Character] {
             var found: [Character] = []
@@ -188,8 +188,8 @@ struct TemplateScanner {
         return nil
     }
 
-    /// Moves forward, counting lines and columns the way swift-mustache's error context does
-    /// (one column per Character; `\r\n` is one Character and one line break), and bytes.
+    /// Moves forward, counting lines and columns (one column per Character; `\r\n` is one
+    /// Character and one line break), and bytes.
     private mutating func advance(to target: Int) {
         while index < target {
             offset += chars[index].utf8.count

@@ -85,8 +85,8 @@ public enum TemplateStore {
         do {
             bytes = try ConfinedFolder(path: folder).read(inside, limit: maximumSize)
         } catch {
-            // swift-mustache's parser is quadratic in the number of tags; 64 KiB keeps the worst
-            // case near a second and is far beyond any real output template.
+            // 64 KiB is far beyond any real output template, and bounds what checking and
+            // parsing one can cost.
             let reason = error.code == EFBIG ? "template is larger than 64 KiB" : "cannot read template: \(error.reason)"
             throw StyxyError(.invalidInput, reason, file: path)
         }

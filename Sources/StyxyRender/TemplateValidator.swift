@@ -1,4 +1,3 @@
-import Foundation
 import StyxyCore
 
 /// The shape of a render context: which names exist and what each holds. Templates are checked
@@ -13,13 +12,13 @@ indirect enum Shape: Equatable, Sendable {
     case object([String: Shape])
     case list(Shape)
 
-    static func infer(_ value: Any) -> Shape {
+    static func infer(_ value: TemplateValue) -> Shape {
         switch value {
-        case let object as [String: Any]: .object(object.mapValues(infer))
-        case let list as [Any]: .list(list.map(infer).reduce(.unknown) { $0.merged(with: $1) })
-        case is Bool: .bool
-        case is NSNull: .null
-        default: .scalar
+        case .object(let object): .object(object.mapValues(infer))
+        case .list(let list): .list(list.map(infer).reduce(.unknown) { $0.merged(with: $1) })
+        case .bool: .bool
+        case .null: .null
+        case .text, .number: .scalar
         }
     }
 
@@ -44,7 +43,7 @@ indirect enum Shape: Equatable, Sendable {
     }
 }
 
-/// Checks every name a template uses against a context shape, with swift-mustache's lookup rules:
+/// Checks every name a template uses against a context shape, with the renderer's lookup rules:
 /// `a.b` finds `a` in the innermost scope that has it, then `b` inside it only; `.x` looks in the
 /// innermost scope only; a list section pushes its element, an object section the object, and a
 /// boolean section nothing. Every problem is collected, so one run reports them all.
@@ -187,7 +186,7 @@ struct TemplateValidator {
 }
 
 extension Shape {
-    /// What swift-mustache finds under `name` in a scope: only objects have named children.
+    /// What lookup finds under `name` in a scope: only objects have named children.
     fileprivate func lookup(_ name: String) -> Shape? {
         switch self {
         case .object(let fields): fields[name]

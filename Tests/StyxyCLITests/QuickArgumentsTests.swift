@@ -42,4 +42,20 @@ struct QuickArgumentsTests {
         #expect(Styxy.Env.quick(["--format", "shell"]) != nil)
         #expect(Styxy.Env.quick(["--format", "yaml"]) == nil)
     }
+
+    @Test func versionIsAnsweredWithArgumentParsersBytes() throws {
+        var expected = ""
+        do {
+            _ = try Styxy.parseAsRoot(["--version"])
+            Issue.record("ArgumentParser should answer --version by exiting")
+        } catch {
+            expected = Styxy.fullMessage(for: error) + "\n"
+        }
+        let sandbox = try Sandbox()
+        for result in [try sandbox.run(["--version"]), try sandbox.runProcess(["--version"])] {
+            #expect(result.status == 0)
+            #expect(result.stdout == expected && result.stderr.isEmpty, "\(result)")
+        }
+        #expect(Styxy.immediateAnswer(["--version", "extra"]) == nil, "anything more is ArgumentParser's to refuse")
+    }
 }

@@ -7,6 +7,7 @@ import StyxyProbe
 extension Styxy {
     struct Check: StyxyCommand {
         static let configuration = CommandConfiguration(
+            commandName: "check",
             abstract: "Tell whether ports are free to bind now, and who holds those that are not.",
             discussion: """
                 A port is busy when a socket listens on it (any address, IPv4 or IPv6; for UDP, any bound socket) \

@@ -5,6 +5,7 @@ import StyxyKit
 extension Styxy {
     struct Doctor: StyxyCommand {
         static let configuration = CommandConfiguration(
+            commandName: "doctor",
             abstract: "Check the state folder, ledger, lock, catalog and leases against reality.",
             discussion: """
                 With a manifest (-m, or styxy.yaml here or above) it is checked too, and so is what its \

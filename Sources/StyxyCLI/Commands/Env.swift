@@ -11,6 +11,7 @@ extension Styxy {
         }
 
         static let configuration = CommandConfiguration(
+            commandName: "env",
             abstract: "Lease like `resolve`, then print the ports as variables instead of writing files.",
             discussion: """
                 The shell format is safe to eval in sh, bash and zsh: eval "$(styxy env --format shell)". \

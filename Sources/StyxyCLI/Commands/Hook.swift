@@ -6,6 +6,7 @@ import StyxyKit
 extension Styxy {
     struct Hook: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "hook",
             abstract: "The git post-checkout hook that gives every new worktree its ports.",
             discussion: """
                 The hook runs `styxy resolve --quiet` after a branch checkout (`git worktree add`, `git \
@@ -34,6 +35,7 @@ extension HookChangeCommand {
 extension Styxy.Hook {
     struct Install: HookChangeCommand {
         static let configuration = CommandConfiguration(
+            commandName: "install",
             abstract: "Install the post-checkout hook for the repository of this folder, chaining any hook already there.")
         @OptionGroup var output: OutputOptions
         static func change(_ app: StyxyApp) throws(StyxyError) -> (StyxyApp.HookChange, StyxyApp.HookStatus) { try app.installHook() }
@@ -41,6 +43,7 @@ extension Styxy.Hook {
 
     struct Uninstall: HookChangeCommand {
         static let configuration = CommandConfiguration(
+            commandName: "uninstall",
             abstract: "Remove Styxy's post-checkout hook and put back, byte for byte, the hook it chained.")
         @OptionGroup var output: OutputOptions
         static func change(_ app: StyxyApp) throws(StyxyError) -> (StyxyApp.HookChange, StyxyApp.HookStatus) { try app.uninstallHook() }
@@ -48,6 +51,7 @@ extension Styxy.Hook {
 
     struct Status: StyxyCommand {
         static let configuration = CommandConfiguration(
+            commandName: "status",
             abstract: "Say whether the hook is installed, where, whether it chains another, and which leases belong to removed worktrees.")
 
         @OptionGroup var output: OutputOptions

@@ -7,6 +7,7 @@ import StyxyRender
 extension Styxy {
     struct Init: StyxyCommand {
         static let configuration = CommandConfiguration(
+            commandName: "init",
             abstract: "Propose a commented styxy.yaml from the project's package.json, Compose file and Procfile.",
             discussion: """
                 Scripts that pass a port (--port 3000, -p 3000, PORT=3000), Compose services that publish a \

@@ -7,6 +7,7 @@ import StyxyManifest
 extension Styxy {
     struct Lease: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "lease",
             abstract: "Inspect and manage the ledger of leases.",
             subcommands: [List.self, Release.self, Prune.self]
         )
@@ -48,6 +49,7 @@ extension Styxy.Lease {
 
     struct Release: StyxyCommand {
         static let configuration = CommandConfiguration(
+            commandName: "release",
             abstract: "Release leases: of the manifest's project by default, or of --project.",
             discussion: "With no SERVICE, every lease of the project and instance goes. Shared leases go only with --shared."
         )
@@ -86,6 +88,7 @@ extension Styxy.Lease {
 
     struct Prune: StyxyCommand {
         static let configuration = CommandConfiguration(
+            commandName: "prune",
             abstract: "Remove expired leases and leases whose project folder or manifest is gone."
         )
 

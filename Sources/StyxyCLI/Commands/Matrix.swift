@@ -6,6 +6,7 @@ import StyxyEngine
 extension Styxy {
     struct Matrix: StyxyCommand {
         static let configuration = CommandConfiguration(
+            commandName: "matrix",
             abstract: "Lease N disjoint instances of the project at once and print a CI matrix.",
             discussion: """
                 Instances are named PREFIX-1 ... PREFIX-N. --json prints {"include": [...]}, one object per \

@@ -7,6 +7,7 @@ import StyxyManifest
 extension Styxy {
     struct Resolve: StyxyCommand {
         static let configuration = CommandConfiguration(
+            commandName: "resolve",
             abstract: "Lease a port for every service of the manifest and write its outputs.",
             discussion: """
                 Existing leases keep their ports. New ones come from the service's preferred port, the type's \

@@ -6,6 +6,7 @@ import StyxyKit
 extension Styxy {
     struct Run: StyxyCommand {
         static let configuration = CommandConfiguration(
+            commandName: "run",
             abstract: "Resolve, check that no one else holds the ports, then become CMD with the ports in its environment.",
             discussion: """
                 styxy run [-m FILE] [--instance N] -- CMD [ARG ...]

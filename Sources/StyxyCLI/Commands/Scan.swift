@@ -7,6 +7,7 @@ import StyxyProbe
 extension Styxy {
     struct Scan: StyxyCommand {
         static let configuration = CommandConfiguration(
+            commandName: "scan",
             abstract: "List listening TCP ports and bound UDP ports with their processes and leases."
         )
 

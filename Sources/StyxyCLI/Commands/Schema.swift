@@ -6,6 +6,7 @@ import StyxyRender
 extension Styxy {
     struct Schema: StyxyCommand {
         static let configuration = CommandConfiguration(
+            commandName: "schema",
             abstract: "Print the JSON Schema of styxy.yaml, for editors' completion and checks.",
             discussion: """
                 JSON Schema draft 2020-12, the file schemas/styxy.schema.json of this release: every key \

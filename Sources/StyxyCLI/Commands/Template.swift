@@ -5,6 +5,7 @@ import StyxyRender
 extension Styxy {
     struct Template: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "template",
             abstract: "List and show the built-in templates, to start one of your own.",
             discussion: "The render context every template sees is described in docs/templates.md.",
             subcommands: [List.self, Show.self]
@@ -32,7 +33,7 @@ extension Styxy.Template {
     }
 
     struct Show: StyxyCommand {
-        static let configuration = CommandConfiguration(abstract: "Print a built-in template's source.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Print a built-in template's source.")
 
         @Argument(help: "A built-in template name (see `styxy template ls`).",
                   completion: .list(TemplateStore.builtinNames))

@@ -6,6 +6,7 @@ import StyxyManifest
 extension Styxy {
     struct Types: StyxyCommand {
         static let configuration = CommandConfiguration(
+            commandName: "types",
             abstract: "List the service types in force: the built-in catalog plus your configuration."
         )
 

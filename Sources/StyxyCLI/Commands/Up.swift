@@ -6,6 +6,7 @@ import StyxyManifest
 extension Styxy {
     struct Up: StyxyCommand {
         static let configuration = CommandConfiguration(
+            commandName: "up",
             abstract: "Start the services' commands on their leased ports and watch that they listen there.",
             discussion: """
                 Resolves like `run`, refuses to start anything when another process holds a leased port, then \

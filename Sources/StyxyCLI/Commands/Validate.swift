@@ -5,6 +5,7 @@ import StyxyManifest
 extension Styxy {
     struct Validate: StyxyCommand {
         static let configuration = CommandConfiguration(
+            commandName: "validate",
             abstract: "Check a manifest and print every problem; writes nothing.",
             discussion: "Exits 0 when the manifest is valid and 65 when it is not."
         )

@@ -6,6 +6,7 @@ import StyxyKit
 extension Styxy {
     struct Wait: StyxyCommand {
         static let configuration = CommandConfiguration(
+            commandName: "wait",
             abstract: "Wait until the services listen on their leased ports, held by this project's processes.",
             discussion: """
                 For scripts and test runners: exit 0 once each leased port of the named services (default: \
