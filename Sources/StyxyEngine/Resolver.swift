@@ -198,9 +198,14 @@ public struct Resolver: Sendable {
         let keys = Set(Self.wantedKeys(manifest, instance: instance).map(\.key))
         guard try ledger.read(focus: manifest.root).leases.contains(where: { keys.contains($0.key) && !$0.retiredPorts.isEmpty }) else { return }
         try ledger.update(timeout: lockTimeout) { (state: inout LedgerState) throws(StyxyError) in
-            for index in state.leases.indices where keys.contains(state.leases[index].key) {
-                state.leases[index].retiredPorts = []
-            }
+            Self.settle(&state, keys: keys)
+        }
+    }
+
+    /// Lets go of the ports that the leases at `keys` moved away from.
+    static func settle(_ state: inout LedgerState, keys: Set<LeaseKey>) {
+        for index in state.leases.indices where keys.contains(state.leases[index].key) && !state.leases[index].retiredPorts.isEmpty {
+            state.leases[index].retiredPorts = []
         }
     }
 
