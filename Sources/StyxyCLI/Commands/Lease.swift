@@ -27,7 +27,7 @@ extension Styxy.Lease {
             let leases = try context.app.leases(project: project, root: root)
             let out = context.out
             if output.json {
-                out.write(JSONValue.object([("format_version", .int(1)), ("leases", .array(leases.map(\.json)))]).serialized())
+                out.write(String(decoding: LeaseListing.bytes(leases, under: "leases"), as: UTF8.self))
                 return
             }
             if leases.isEmpty {
@@ -74,7 +74,7 @@ extension Styxy.Lease {
                                                          instances: instance, shared: shared, services: services))
             let out = context.out
             if output.json {
-                out.write(JSONValue.object([("format_version", .int(1)), ("released", .array(released.map(\.json)))]).serialized())
+                out.write(String(decoding: LeaseListing.bytes(released, under: "released"), as: UTF8.self))
                 return
             }
             if released.isEmpty { out.line("nothing to release") }
