@@ -13,12 +13,12 @@ struct PortAllocator {
     let snapshot: PortSnapshot
     let catalog: Catalog
     /// Ports held by live leases; grows as this run hands out ports.
-    var held: [Int: Lease]
+    var held: HeldPorts
     /// Ports other services of the same manifest prefer: taken only by their own port.
     var avoid: Set<Int> = []
     private var ephemeral: ClosedRange<Int>??
 
-    init(probe: any PortProbe, snapshot: PortSnapshot, catalog: Catalog, held: [Int: Lease]) {
+    init(probe: any PortProbe, snapshot: PortSnapshot, catalog: Catalog, held: HeldPorts) {
         self.probe = probe
         self.snapshot = snapshot
         self.catalog = catalog
