@@ -98,7 +98,9 @@ struct PlanExecutor {
         leases.reserveCapacity(all.count)
         for lease in all {
             let ours = lease.key.owner == own
-            if (ours || lease.isShared) && wanted.contains(lease.key) {
+            // Every wanted key of ours names this instance, so other instances' leases (most of a
+            // matrix's) are told apart without hashing their keys.
+            if (ours && lease.key.instance == options.instance || lease.isShared) && wanted.contains(lease.key) {
                 index[lease.key] = leases.count
                 leases.append(lease)
             } else if ours && lease.key.instance == options.instance {
