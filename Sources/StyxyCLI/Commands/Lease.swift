@@ -27,7 +27,7 @@ extension Styxy.Lease {
             let leases = try context.app.leases(project: project, root: root)
             let out = context.out
             if output.json {
-                out.write(String(decoding: LeaseListing.bytes(leases, under: "leases"), as: UTF8.self))
+                out.write(bytes: LeaseListing.bytes(leases, under: "leases"))
                 return
             }
             if leases.isEmpty {
@@ -74,7 +74,7 @@ extension Styxy.Lease {
                                                          instances: instance, shared: shared, services: services))
             let out = context.out
             if output.json {
-                out.write(String(decoding: LeaseListing.bytes(released, under: "released"), as: UTF8.self))
+                out.write(bytes: LeaseListing.bytes(released, under: "released"))
                 return
             }
             if released.isEmpty { out.line("nothing to release") }
