@@ -32,14 +32,14 @@ public enum LedgerCodec {
             // JSON is UTF-8; a string that is not would come back repaired (U+FFFD), and so
             // neither match its own bytes in a focused read nor survive a round trip.
             guard JSONBytes.isUTF8(buffer) else { throw .damaged("not UTF-8 text") }
-            var scanner = Scanner(bytes: buffer)
+            var scanner = LedgerScanner(bytes: buffer)
             scanner.focus = focus.map { Array($0.utf8) }
             let state: LedgerState
             do throws(Problem) {
                 state = try scanner.ledger()
             } catch .damaged(let why) {
                 // A newer Styxy may have changed the leases' shape; say "newer", not "damaged", then.
-                var again = Scanner(bytes: buffer)
+                var again = LedgerScanner(bytes: buffer)
                 if let version = again.newerVersion() { throw .newer(version) }
                 throw .damaged(why)
             } catch {
@@ -57,8 +57,8 @@ public enum LedgerCodec {
     }
 }
 
-/// A forward-only reader over the ledger's bytes.
-private struct Scanner {
+/// A forward-only reader over the ledger's bytes; `LedgerCodec+Layout.swift` holds its fast path.
+struct LedgerScanner {
     let bytes: UnsafeBufferPointer<UInt8>
     var offset = 0
     /// Materialise only leases of this root (and shared ones); nil for all.
@@ -93,7 +93,7 @@ private struct Scanner {
         var leases: [Lease]?
         skipSpace()
         if offset < bytes.count, bytes[offset] != 0x7b { throw .damaged("not a Styxy ledger: it is not a JSON object") }
-        try object { (scanner: inout Scanner, key: Key) throws(LedgerCodec.Problem) in
+        try object { (scanner: inout LedgerScanner, key: Key) throws(LedgerCodec.Problem) in
             switch key {
             case "format": format = try scanner.string()
             case "schema_version": version = try scanner.integer().map(Int.init)
@@ -120,7 +120,7 @@ private struct Scanner {
         var format: String?
         var version: Int64?
         skipSpace()
-        let read: Void? = try? object { (scanner: inout Scanner, key: Key) throws(LedgerCodec.Problem) in
+        let read: Void? = try? object { (scanner: inout LedgerScanner, key: Key) throws(LedgerCodec.Problem) in
             let start = scanner.offset
             switch key {
             case "format":
@@ -141,7 +141,7 @@ private struct Scanner {
         var leases: [Lease] = []
         var previous: RawKey?
         var count = 0
-        try array { (scanner: inout Scanner) throws(LedgerCodec.Problem) in
+        try array { (scanner: inout LedgerScanner) throws(LedgerCodec.Problem) in
             let (lease, key, span) = try scanner.lease(index: count)
             count += 1
             if let previous {
@@ -240,45 +240,9 @@ private struct Scanner {
                       preferred: fields.preferred.map(Int.init)), raw, span)
     }
 
-    /// Reads a lease laid out exactly as `LedgerCodec.encode` writes it (keys in its order, no
-    /// space, strings without escapes), matching each key with its punctuation as one run of
-    /// bytes: about a third of the work of reading any JSON object, and nearly every lease of a
-    /// ledger is like this. False at the first difference, leaving the rest to `anyLease`, so
-    /// what it accepts is exactly what `anyLease` would make of the same bytes.
-    private mutating func writtenLease(_ fields: inout Fields) -> Bool {
-        guard literal("{\"root\":\""), let root = plainString(),
-              literal(",\"service\":\""), let service = plainString(),
-              literal(",\"port_name\":\""), let portName = plainString(),
-              literal(",\"instance\":\""), let instance = plainString(),
-              literal(",\"port\":"), let port = number(),
-              literal(",\"protocol\":\""), let transport = plainString(),
-              literal(",\"project\":\""), let project = plainString(),
-              literal(",\"manifest\":\""), let manifest = plainString(),
-              literal(",\"created_at\":"), let created = number(),
-              literal(",\"refreshed_at\":"), let refreshed = number(),
-              literal(",\"expires_at\":"), let expires = numberOrNull(),
-              literal(",\"ttl_seconds\":"), let ttl = numberOrNull()
-        else { return false }
-        fields.raw = RawKey(root: root, service: service, portName: portName, instance: instance)
-        (fields.port, fields.transport, fields.project, fields.manifest) = (port, transport, project, manifest)
-        (fields.created, fields.refreshed, fields.expires, fields.ttl) = (created, refreshed, expires, ttl)
-        if literal(",\"preferred\":") {
-            guard let preferred = number() else { return false }
-            fields.preferred = preferred
-        }
-        if literal(",\"retired_ports\":[") {
-            repeat {
-                guard let port = number(), (1...65535).contains(port) else { return false }
-                fields.retired.append(Int(port))
-            } while literal(",")
-            guard literal("]") else { return false }
-        }
-        return literal("}")
-    }
-
     /// A lease as any JSON object: keys in any order, space, escapes, unknown keys.
     private mutating func anyLease(_ fields: inout Fields) throws(LedgerCodec.Problem) {
-        try object { (scanner: inout Scanner, key: Key) throws(LedgerCodec.Problem) in
+        try object { (scanner: inout LedgerScanner, key: Key) throws(LedgerCodec.Problem) in
             switch Field(key) {
             case .root: fields.raw.root = try scanner.rawString()
             case .service: fields.raw.service = try scanner.rawString()
@@ -295,50 +259,13 @@ private struct Scanner {
             case .preferred: fields.preferred = try scanner.optionalInteger()
             case .retired:
                 fields.retired = []  // a key given twice: the last one counts, as for every field
-                try scanner.array { (scanner: inout Scanner) throws(LedgerCodec.Problem) in
+                try scanner.array { (scanner: inout LedgerScanner) throws(LedgerCodec.Problem) in
                     guard let value = try scanner.integer(), (1...65535).contains(value) else { throw scanner.fail("bad retired port") }
                     fields.retired.append(Int(value))
                 }
             case .unknown: try scanner.skipValue(depth: 3)  // the file's object, `leases`, the lease
             }
         }
-    }
-
-    /// True (and consumed) when the bytes at `offset` are `text`.
-    @inline(__always)
-    private mutating func literal(_ text: StaticString) -> Bool {
-        let count = text.utf8CodeUnitCount
-        guard offset + count <= bytes.count, let base = bytes.baseAddress, memcmp(base + offset, text.utf8Start, count) == 0 else { return false }
-        offset += count
-        return true
-    }
-
-    /// The text of a string whose opening quote `literal` took, when it has no escape or control
-    /// character (then its bytes are its text); nil otherwise.
-    private mutating func plainString() -> Key? {
-        guard case .plain(let end) = JSONBytes.scanString(bytes, from: offset) else { return nil }
-        let key = Key(slice: UnsafeBufferPointer(rebasing: bytes[offset..<end]))
-        offset = end + 1
-        return key
-    }
-
-    /// A whole number without a sign, as the writer spells every number it writes; nil for
-    /// anything else (`-0`, `null`, what `integer` would refuse).
-    private mutating func number() -> Int64? {
-        guard offset < bytes.count, ASCII.digitValue(bytes[offset]) != nil else { return nil }
-        return try? integer()
-    }
-
-    private func contains(_ byte: UInt8, in range: Range<Int>) -> Bool {
-        guard let base = bytes.baseAddress, !range.isEmpty else { return false }
-        return memchr(base + range.lowerBound, Int32(byte), range.count) != nil
-    }
-
-    /// A whole number or null (`.some(nil)`); nil when it is neither.
-    private mutating func numberOrNull() -> Int64?? {
-        if takeNull() { return .some(nil) }
-        guard let value = number() else { return nil }
-        return .some(value)
     }
 
     /// The transport a `protocol` value names, spelt as `Transport`'s raw values; nil for any
@@ -452,7 +379,7 @@ private struct Scanner {
         return false
     }
 
-    mutating func object(_ member: (inout Scanner, Key) throws(LedgerCodec.Problem) -> Void) throws(LedgerCodec.Problem) {
+    mutating func object(_ member: (inout LedgerScanner, Key) throws(LedgerCodec.Problem) -> Void) throws(LedgerCodec.Problem) {
         try expect(0x7b)
         if take(0x7d) { return }
         repeat {
@@ -465,7 +392,7 @@ private struct Scanner {
         try expect(0x7d)
     }
 
-    mutating func array(_ element: (inout Scanner) throws(LedgerCodec.Problem) -> Void) throws(LedgerCodec.Problem) {
+    mutating func array(_ element: (inout LedgerScanner) throws(LedgerCodec.Problem) -> Void) throws(LedgerCodec.Problem) {
         try expect(0x5b)
         if take(0x5d) { return }
         repeat {
@@ -577,8 +504,8 @@ private struct Scanner {
         guard offset < bytes.count else { throw fail("unexpected end of data") }
         guard depth < 64 else { throw fail("values nested too deeply") }
         switch bytes[offset] {
-        case 0x7b: try object { (scanner: inout Scanner, _: Key) throws(LedgerCodec.Problem) in try scanner.skipValue(depth: depth + 1) }
-        case 0x5b: try array { (scanner: inout Scanner) throws(LedgerCodec.Problem) in try scanner.skipValue(depth: depth + 1) }
+        case 0x7b: try object { (scanner: inout LedgerScanner, _: Key) throws(LedgerCodec.Problem) in try scanner.skipValue(depth: depth + 1) }
+        case 0x5b: try array { (scanner: inout LedgerScanner) throws(LedgerCodec.Problem) in try scanner.skipValue(depth: depth + 1) }
         case 0x22:
             // What an unknown field holds is not this version's business, but it must be a string.
             guard let end = closingQuote(from: offset + 1),
