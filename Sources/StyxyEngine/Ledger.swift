@@ -12,10 +12,17 @@ public struct LedgerState: Sendable, Equatable {
 
     public var generation: Int
     public var leases: [Lease]
+    /// The file this state was read from, so writing it back copies the bytes of every lease
+    /// that did not change (`LedgerCodec.encode`); not part of the state's value.
+    var source: LedgerSource?
 
     public init(generation: Int = 0, leases: [Lease] = []) {
         self.generation = generation
         self.leases = leases
+    }
+
+    public static func == (a: LedgerState, b: LedgerState) -> Bool {
+        a.generation == b.generation && a.leases == b.leases
     }
 
     /// Only the leases of `root` and the shared ones. Roots match as bytes, as keys do: `é` and

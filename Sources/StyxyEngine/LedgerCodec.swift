@@ -32,14 +32,14 @@ public enum LedgerCodec {
             // JSON is UTF-8; a string that is not would come back repaired (U+FFFD), and so
             // neither match its own bytes in a focused read nor survive a round trip.
             guard JSONBytes.isUTF8(buffer) else { throw .damaged("not UTF-8 text") }
-            var scanner = Scanner(bytes: buffer)
+            var scanner = LedgerScanner(bytes: buffer)
             scanner.focus = focus.map { Array($0.utf8) }
             let state: LedgerState
             do throws(Problem) {
                 state = try scanner.ledger()
             } catch .damaged(let why) {
                 // A newer Styxy may have changed the leases' shape; say "newer", not "damaged", then.
-                var again = Scanner(bytes: buffer)
+                var again = LedgerScanner(bytes: buffer)
                 if let version = again.newerVersion() { throw .newer(version) }
                 throw .damaged(why)
             } catch {
@@ -49,19 +49,25 @@ public enum LedgerCodec {
                 // Repeated keys can only be ruled out by looking at every key: read it all.
                 return try decode(bytes, focus: nil).focused(on: focus)
             }
-            return state
+            guard focus == nil, !scanner.unsorted else { return state }
+            var whole = state
+            whole.source = LedgerSource(bytes: bytes, leases: state.leases, spans: scanner.spans)
+            return whole
         }
     }
 }
 
-/// A forward-only reader over the ledger's bytes.
-private struct Scanner {
+/// A forward-only reader over the ledger's bytes; `LedgerCodec+Layout.swift` holds its fast path.
+struct LedgerScanner {
     let bytes: UnsafeBufferPointer<UInt8>
     var offset = 0
     /// Materialise only leases of this root (and shared ones); nil for all.
     var focus: [UInt8]?
     /// Set when leases are not in the order Styxy writes them.
     var unsorted = false
+    /// With no focus: for each lease, its bytes when they are exactly what the writer makes of
+    /// it (see `LedgerSource`).
+    var spans: [Range<Int>?] = []
     let arena = Arena()
     /// The last string made for each text field of a lease. Neighbouring leases (sorted by root)
     /// mostly share their root, project, manifest, instance and port name, so a field
@@ -87,7 +93,7 @@ private struct Scanner {
         var leases: [Lease]?
         skipSpace()
         if offset < bytes.count, bytes[offset] != 0x7b { throw .damaged("not a Styxy ledger: it is not a JSON object") }
-        try object { (scanner: inout Scanner, key: Key) throws(LedgerCodec.Problem) in
+        try object { (scanner: inout LedgerScanner, key: Key) throws(LedgerCodec.Problem) in
             switch key {
             case "format": format = try scanner.string()
             case "schema_version": version = try scanner.integer().map(Int.init)
@@ -114,7 +120,7 @@ private struct Scanner {
         var format: String?
         var version: Int64?
         skipSpace()
-        let read: Void? = try? object { (scanner: inout Scanner, key: Key) throws(LedgerCodec.Problem) in
+        let read: Void? = try? object { (scanner: inout LedgerScanner, key: Key) throws(LedgerCodec.Problem) in
             let start = scanner.offset
             switch key {
             case "format":
@@ -135,9 +141,8 @@ private struct Scanner {
         var leases: [Lease] = []
         var previous: RawKey?
         var count = 0
-        var keys: [LeaseKey] = []
-        try array { (scanner: inout Scanner) throws(LedgerCodec.Problem) in
-            let (lease, key) = try scanner.lease(index: count)
+        try array { (scanner: inout LedgerScanner) throws(LedgerCodec.Problem) in
+            let (lease, key, span) = try scanner.lease(index: count)
             count += 1
             if let previous {
                 switch previous.compare(key) {
@@ -147,13 +152,11 @@ private struct Scanner {
                 }
             }
             previous = key
-            if let lease {
-                leases.append(lease)
-                if scanner.focus == nil { keys.append(lease.key) }
-            }
+            if let lease { leases.append(lease) }
+            if scanner.focus == nil { scanner.spans.append(span) }
         }
         // Styxy writes leases sorted, so neighbours reveal repeats; a hand-ordered file is checked in full.
-        if unsorted, focus == nil, Set(keys).count != keys.count { throw .damaged("two leases share a key") }
+        if unsorted, focus == nil, Set(leases.lazy.map(\.key)).count != leases.count { throw .damaged("two leases share a key") }
         return leases
     }
 
@@ -182,63 +185,87 @@ private struct Scanner {
         }
     }
 
-    /// A lease (nil when out of focus) and its key's bytes. Strings are made only for leases in
-    /// focus; the others are checked field by field but stay bytes.
-    mutating func lease(index: Int) throws(LedgerCodec.Problem) -> (Lease?, RawKey) {
+    /// What one lease object holds, as read: key parts and strings as bytes, numbers as read.
+    struct Fields {
         var raw = RawKey()
         var project, manifest, transport: Key?
         var port, created, refreshed, expires, ttl, preferred: Int64?
         var retired: [Int] = []
-        try object { (scanner: inout Scanner, key: Key) throws(LedgerCodec.Problem) in
-            switch Field(key) {
-            case .root: raw.root = try scanner.rawString()
-            case .service: raw.service = try scanner.rawString()
-            case .portName: raw.portName = try scanner.rawString()
-            case .instance: raw.instance = try scanner.rawString()
-            case .project: project = try scanner.optionalRawString()
-            case .manifest: manifest = try scanner.optionalRawString()
-            case .transport: transport = try scanner.optionalRawString()
-            case .port: port = try scanner.integer()
-            case .created: created = try scanner.time()
-            case .refreshed: refreshed = try scanner.time()
-            case .expires: expires = try scanner.time()
-            case .ttl: ttl = try scanner.optionalInteger()
-            case .preferred: preferred = try scanner.optionalInteger()
-            case .retired:
-                retired = []  // a key given twice: the last one counts, as for every field
-                try scanner.array { (scanner: inout Scanner) throws(LedgerCodec.Problem) in
-                    guard let value = try scanner.integer(), (1...65535).contains(value) else { throw scanner.fail("bad retired port") }
-                    retired.append(Int(value))
-                }
-            case .unknown: try scanner.skipValue(depth: 3)  // the file's object, `leases`, the lease
-            }
+    }
+
+    /// A lease (nil when out of focus), its key's bytes, and its own bytes when they are what
+    /// the writer would make of it. Strings are made only for leases in focus; the others are
+    /// checked field by field but stay bytes.
+    mutating func lease(index: Int) throws(LedgerCodec.Problem) -> (Lease?, RawKey, Range<Int>?) {
+        let start = offset
+        var fields = Fields()
+        let written = writtenLease(&fields)
+        if !written {
+            // Not the writer's exact layout: read it again as any JSON object.
+            offset = start
+            fields = Fields()
+            try anyLease(&fields)
         }
+        let raw = fields.raw
         func missing(_ field: String) -> LedgerCodec.Problem { .damaged("lease \(index) has a missing or invalid '\(field)'") }
         guard let root = raw.root else { throw missing("root") }
         guard let service = raw.service else { throw missing("service") }
         guard let portName = raw.portName else { throw missing("port_name") }
         guard let instance = raw.instance else { throw missing("instance") }
-        guard let port, (1...65535).contains(port) else { throw missing("port") }
+        guard let port = fields.port, (1...65535).contains(port) else { throw missing("port") }
         // Absent or null is what ledgers before the field meant: TCP.
-        guard let transport = transport.map(Self.transport) ?? .tcp else { throw missing("protocol") }
-        guard let created, Timestamp.range.contains(created) else { throw missing("created_at") }
-        guard let refreshed, Timestamp.range.contains(refreshed) else { throw missing("refreshed_at") }
-        if let expires, expires < Timestamp.range.lowerBound { throw missing("expires_at") }
-        if let ttl, ttl <= 0 { throw missing("ttl_seconds") }
-        if let preferred, !(1...65535).contains(preferred) { throw missing("preferred") }
+        guard let transport = fields.transport.map(Self.transport) ?? .tcp else { throw missing("protocol") }
+        guard let created = fields.created, Timestamp.range.contains(created) else { throw missing("created_at") }
+        guard let refreshed = fields.refreshed, Timestamp.range.contains(refreshed) else { throw missing("refreshed_at") }
+        if let expires = fields.expires, expires < Timestamp.range.lowerBound { throw missing("expires_at") }
+        if let ttl = fields.ttl, ttl <= 0 { throw missing("ttl_seconds") }
+        if let preferred = fields.preferred, !(1...65535).contains(preferred) { throw missing("preferred") }
         // An expiry past 9999 or a TTL past ten years is what Styxy wrote before it had these
         // limits (`--ttl 3000000d`); both mean "far ahead", so they are read as the limit itself
         // rather than costing the ledger. Other times out of range are damage.
-        let expiry = expires.map(Timestamp.clamped)
-        let lifetime = ttl.map(Lease.clampedTTL)
-        if let focus, !root.isEmpty, !root.equals(focus) { return (nil, raw) }
+        let expiry = fields.expires.map(Timestamp.clamped)
+        let lifetime = fields.ttl.map(Lease.clampedTTL)
+        if let focus, !root.isEmpty, !root.equals(focus) { return (nil, raw, nil) }
+        // The writer clamps, and escapes U+2028 and U+2029 (0xE2 leads them), so bytes with either
+        // would not be what it writes.
+        let span = written && expiry == fields.expires && lifetime == fields.ttl && !contains(0xE2, in: start..<offset)
+            ? start..<offset : nil
         // An empty root is how the ledger spells a shared lease (`LeaseKey.Owner.ledgerRoot`).
         let owner: LeaseKey.Owner = root.isEmpty ? .shared : .project(root: text(root, .root))
         let key = LeaseKey(owner: owner, service: text(service, .service), portName: text(portName, .portName),
                            instance: text(instance, .instance))
-        return (Lease(key: key, project: project.map { text($0, .project) } ?? "", manifest: manifest.map { text($0, .manifest) } ?? "",
-                      port: Int(port), transport: transport, createdAt: created,
-                      refreshedAt: refreshed, expiresAt: expiry, ttl: lifetime, retiredPorts: retired, preferred: preferred.map(Int.init)), raw)
+        return (Lease(key: key, project: fields.project.map { text($0, .project) } ?? "",
+                      manifest: fields.manifest.map { text($0, .manifest) } ?? "", port: Int(port), transport: transport,
+                      createdAt: created, refreshedAt: refreshed, expiresAt: expiry, ttl: lifetime, retiredPorts: fields.retired,
+                      preferred: fields.preferred.map(Int.init)), raw, span)
+    }
+
+    /// A lease as any JSON object: keys in any order, space, escapes, unknown keys.
+    private mutating func anyLease(_ fields: inout Fields) throws(LedgerCodec.Problem) {
+        try object { (scanner: inout LedgerScanner, key: Key) throws(LedgerCodec.Problem) in
+            switch Field(key) {
+            case .root: fields.raw.root = try scanner.rawString()
+            case .service: fields.raw.service = try scanner.rawString()
+            case .portName: fields.raw.portName = try scanner.rawString()
+            case .instance: fields.raw.instance = try scanner.rawString()
+            case .project: fields.project = try scanner.optionalRawString()
+            case .manifest: fields.manifest = try scanner.optionalRawString()
+            case .transport: fields.transport = try scanner.optionalRawString()
+            case .port: fields.port = try scanner.integer()
+            case .created: fields.created = try scanner.time()
+            case .refreshed: fields.refreshed = try scanner.time()
+            case .expires: fields.expires = try scanner.time()
+            case .ttl: fields.ttl = try scanner.optionalInteger()
+            case .preferred: fields.preferred = try scanner.optionalInteger()
+            case .retired:
+                fields.retired = []  // a key given twice: the last one counts, as for every field
+                try scanner.array { (scanner: inout LedgerScanner) throws(LedgerCodec.Problem) in
+                    guard let value = try scanner.integer(), (1...65535).contains(value) else { throw scanner.fail("bad retired port") }
+                    fields.retired.append(Int(value))
+                }
+            case .unknown: try scanner.skipValue(depth: 3)  // the file's object, `leases`, the lease
+            }
+        }
     }
 
     /// The transport a `protocol` value names, spelt as `Transport`'s raw values; nil for any
@@ -352,7 +379,7 @@ private struct Scanner {
         return false
     }
 
-    mutating func object(_ member: (inout Scanner, Key) throws(LedgerCodec.Problem) -> Void) throws(LedgerCodec.Problem) {
+    mutating func object(_ member: (inout LedgerScanner, Key) throws(LedgerCodec.Problem) -> Void) throws(LedgerCodec.Problem) {
         try expect(0x7b)
         if take(0x7d) { return }
         repeat {
@@ -365,7 +392,7 @@ private struct Scanner {
         try expect(0x7d)
     }
 
-    mutating func array(_ element: (inout Scanner) throws(LedgerCodec.Problem) -> Void) throws(LedgerCodec.Problem) {
+    mutating func array(_ element: (inout LedgerScanner) throws(LedgerCodec.Problem) -> Void) throws(LedgerCodec.Problem) {
         try expect(0x5b)
         if take(0x5d) { return }
         repeat {
@@ -477,8 +504,8 @@ private struct Scanner {
         guard offset < bytes.count else { throw fail("unexpected end of data") }
         guard depth < 64 else { throw fail("values nested too deeply") }
         switch bytes[offset] {
-        case 0x7b: try object { (scanner: inout Scanner, _: Key) throws(LedgerCodec.Problem) in try scanner.skipValue(depth: depth + 1) }
-        case 0x5b: try array { (scanner: inout Scanner) throws(LedgerCodec.Problem) in try scanner.skipValue(depth: depth + 1) }
+        case 0x7b: try object { (scanner: inout LedgerScanner, _: Key) throws(LedgerCodec.Problem) in try scanner.skipValue(depth: depth + 1) }
+        case 0x5b: try array { (scanner: inout LedgerScanner) throws(LedgerCodec.Problem) in try scanner.skipValue(depth: depth + 1) }
         case 0x22:
             // What an unknown field holds is not this version's business, but it must be a string.
             guard let end = closingQuote(from: offset + 1),

@@ -9,15 +9,15 @@ extension LedgerCodec {
     /// The bytes of `state`, its numbers clamped into what `decode` accepts (see `LedgerCodec`).
     public static func encode(_ state: LedgerState) throws(Unwritable) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(256 * state.leases.count + 128)
+        out.reserveCapacity(max(300 * state.leases.count, state.source?.bytes.count ?? 0) + 128)
         out.append(ascii: "{\"format\":\"styxy-ledger\",\"schema_version\":")
         out.append(decimal: LedgerState.schemaVersion)
         out.append(ascii: ",\"generation\":")
         out.append(decimal: max(0, state.generation))
         out.append(ascii: ",\"leases\":[")
-        // Sorting positions rather than leases spares moving (and retaining) every lease's strings.
         let leases = state.leases
-        let order = leases.indices.sorted(by: { leases[$0].key < leases[$1].key })
+        let order = keyOrder(leases)
+        var unchanged = LedgerSource.Cursor()
         for (index, position) in order.enumerated() {
             let lease = leases[position]
             if index > 0, leases[order[index - 1]].key == lease.key {
@@ -33,6 +33,11 @@ extension LedgerCodec {
             try check(lease.port)
             if let preferred = lease.preferred { try check(preferred) }
             for port in lease.retiredPorts { try check(port) }
+            if let source = state.source, let bytes = unchanged.bytes(of: lease, in: source) {
+                out.append(ascii: index == 0 ? "\n" : ",\n")
+                out.append(contentsOf: bytes)
+                continue
+            }
             out.append(ascii: index == 0 ? "\n{\"root\":" : ",\n{\"root\":")
             JSONValue.quote(lease.key.owner.ledgerRoot, into: &out)
             out.append(ascii: ",\"service\":")
@@ -73,5 +78,29 @@ extension LedgerCodec {
         }
         out.append(ascii: "\n]}\n")
         return out
+    }
+
+    /// Positions of `leases` in key order, the order the ledger is written in. Sorting positions
+    /// rather than leases spares moving (and retaining) every lease's strings; and a state read
+    /// from the ledger is in key order already but for the leases a plan added at its end, so the
+    /// sorted run at the front is found in one pass and only the rest is sorted and merged in.
+    static func keyOrder(_ leases: [Lease]) -> [Int] {
+        var run = min(1, leases.count)
+        while run < leases.count, leases[run - 1].key < leases[run].key { run += 1 }
+        let rest = (run..<leases.count).sorted { leases[$0].key < leases[$1].key }
+        if rest.isEmpty { return Array(leases.indices) }
+        var order: [Int] = []
+        order.reserveCapacity(leases.count)
+        var front = 0, back = 0
+        while front < run || back < rest.count {
+            if back == rest.count || (front < run && !(leases[rest[back]].key < leases[front].key)) {
+                order.append(front)
+                front += 1
+            } else {
+                order.append(rest[back])
+                back += 1
+            }
+        }
+        return order
     }
 }

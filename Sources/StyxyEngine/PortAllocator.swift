@@ -13,12 +13,12 @@ struct PortAllocator {
     let snapshot: PortSnapshot
     let catalog: Catalog
     /// Ports held by live leases; grows as this run hands out ports.
-    var held: [Int: Lease]
+    var held: HeldPorts
     /// Ports other services of the same manifest prefer: taken only by their own port.
     var avoid: Set<Int> = []
     private var ephemeral: ClosedRange<Int>??
 
-    init(probe: any PortProbe, snapshot: PortSnapshot, catalog: Catalog, held: [Int: Lease]) {
+    init(probe: any PortProbe, snapshot: PortSnapshot, catalog: Catalog, held: HeldPorts) {
         self.probe = probe
         self.snapshot = snapshot
         self.catalog = catalog
@@ -42,14 +42,15 @@ struct PortAllocator {
         return range
     }
 
+    /// The port's preference, the type's preferred ports, then the range, each port once. Only
+    /// the few preferred ones can repeat, so they are deduplicated by looking, not hashing: a
+    /// matrix asks this for every port of every instance, each time over a whole range.
     func candidates(for service: Service, port: NamedPort) -> [Int] {
-        var seen = Set<Int>()
-        var ordered: [Int] = []
-        for candidate in [port.preferred].compactMap({ $0 }) + service.typePreferred + Array(service.range)
-        where seen.insert(candidate).inserted {
-            ordered.append(candidate)
+        var preferred: [Int] = []
+        for candidate in [port.preferred].compactMap({ $0 }) + service.typePreferred where !preferred.contains(candidate) {
+            preferred.append(candidate)
         }
-        return ordered
+        return preferred + service.range.filter { !preferred.contains($0) }
     }
 
     /// Why a candidate was passed over.

@@ -98,7 +98,9 @@ struct PlanExecutor {
         leases.reserveCapacity(all.count)
         for lease in all {
             let ours = lease.key.owner == own
-            if (ours || lease.isShared) && wanted.contains(lease.key) {
+            // Every wanted key of ours names this instance, so other instances' leases (most of a
+            // matrix's) are told apart without hashing their keys.
+            if (ours && lease.key.instance == options.instance || lease.isShared) && wanted.contains(lease.key) {
                 index[lease.key] = leases.count
                 leases.append(lease)
             } else if ours && lease.key.instance == options.instance {
@@ -174,7 +176,7 @@ struct PlanExecutor {
 
     /// Who listens on `port`, classified against this project and the projects of the ledger.
     private func occupant(of port: Int, _ service: Service) -> PortOccupant? {
-        let known = (allocator?.held.values).map { leases in
+        let known = (allocator?.held.holders).map { leases in
             Dictionary(leases.compactMap { lease in lease.key.root.map { ($0, lease.project) } }, uniquingKeysWith: { a, _ in a })
                 .map { (root: $0.key, name: $0.value) }
         } ?? []
@@ -191,8 +193,9 @@ struct PlanExecutor {
         if let built = self.allocator {
             allocator = built
         } else {
-            var held = LedgerState(leases: try everyone()).heldPorts(at: now)
-            for lease in leases where !lease.isExpired(at: now) { for port in lease.heldPorts { held[port] = lease } }
+            var held = HeldPorts()
+            held.add(liveOf: try everyone(), at: now)
+            held.add(liveOf: leases, at: now)
             allocator = PortAllocator(probe: probe, snapshot: snapshot, catalog: catalog, held: held)
             allocator.avoid = avoid
         }

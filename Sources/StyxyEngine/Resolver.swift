@@ -176,6 +176,13 @@ public struct Resolver: Sendable {
         // A first, lock-free look at only this project's leases decides whether anything changes;
         // the rest of the ledger is read only if a port must be chosen or a holder classified.
         var draft = try ledger.read(focus: manifest.root)
+        // A port the ledger has no lease for yet will be leased: that changes the ledger for
+        // certain, so the lock-free plan (which would read every lease to choose ports) is skipped.
+        // Only for a ledger that exists: on a fresh home, a plan that fails creates no state folder.
+        let wanted = Self.wantedKeys(manifest, instance: options.instance)
+        if !options.dryRun, draft.generation > 0, wanted.contains(where: { draft.lease(for: $0.key) == nil }) {
+            return try lockedPlan(manifest, snapshot: snapshot, options: options)
+        }
         var everyone: [Lease]?
         let report = try plan(manifest, state: &draft, snapshot: snapshot, options: options) { () throws(StyxyError) -> [Lease] in
             if let everyone { return everyone }
@@ -184,8 +191,12 @@ public struct Resolver: Sendable {
             return all
         }
         if !report.ledgerChanged || options.dryRun { return report }
-        // Something changes: plan again on the whole state read under the lock, so no update is lost.
-        return try ledger.update(timeout: lockTimeout) { (state: inout LedgerState) throws(StyxyError) -> ResolveReport in
+        return try lockedPlan(manifest, snapshot: snapshot, options: options)
+    }
+
+    /// Something changes: plan again on the whole state read under the lock, so no update is lost.
+    private func lockedPlan(_ manifest: Manifest, snapshot: PortSnapshot, options: ResolveOptions) throws(StyxyError) -> ResolveReport {
+        try ledger.update(timeout: lockTimeout) { (state: inout LedgerState) throws(StyxyError) -> ResolveReport in
             let all = state.leases
             var locked = try plan(manifest, state: &state, snapshot: snapshot, options: options) { () throws(StyxyError) -> [Lease] in all }
             locked.ledgerChanged = true
@@ -198,9 +209,14 @@ public struct Resolver: Sendable {
         let keys = Set(Self.wantedKeys(manifest, instance: instance).map(\.key))
         guard try ledger.read(focus: manifest.root).leases.contains(where: { keys.contains($0.key) && !$0.retiredPorts.isEmpty }) else { return }
         try ledger.update(timeout: lockTimeout) { (state: inout LedgerState) throws(StyxyError) in
-            for index in state.leases.indices where keys.contains(state.leases[index].key) {
-                state.leases[index].retiredPorts = []
-            }
+            Self.settle(&state, keys: keys)
+        }
+    }
+
+    /// Lets go of the ports that the leases at `keys` moved away from.
+    static func settle(_ state: inout LedgerState, keys: Set<LeaseKey>) {
+        for index in state.leases.indices where keys.contains(state.leases[index].key) && !state.leases[index].retiredPorts.isEmpty {
+            state.leases[index].retiredPorts = []
         }
     }
 

@@ -148,4 +148,17 @@ struct WorkflowTests {
         #expect(job["WEB_PORT"] as? String == String(web[1]), "a job gets its row's ports")
         #expect(try s.leases().allSatisfy { $0["expires_at"] is String })
     }
+
+    /// The instances are leased in one transaction: the ledger's generation counts its writes.
+    @Test func matrixWritesTheLedgerOnceForAllItsInstances() throws {
+        let s = try Sandbox()
+        let manifest = try s.project("ci", Self.stack(try PortBlocks.reserve(40)))
+        let result = try s.run(["matrix", "-m", manifest, "--instances", "16", "--json"])
+        #expect(result.status == 0, "\(result)")
+        let bytes = try #require(s.ledgerBytes())
+        let ledger = try #require(try JSONSerialization.jsonObject(with: bytes) as? [String: Any])
+        #expect(ledger["generation"] as? Int == 1, "one write for sixteen instances")
+        let ports = try s.leases().compactMap { $0["port"] as? Int }
+        #expect(ports.count == 32 && Set(ports).count == 32)
+    }
 }

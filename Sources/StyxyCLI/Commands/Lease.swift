@@ -28,7 +28,7 @@ extension Styxy.Lease {
             let leases = try context.app.leases(project: project, root: root)
             let out = context.out
             if output.json {
-                out.write(ReportJSON.document([("leases", .array(leases.map(\.json)))]).serialized())
+                out.write(bytes: LeaseListing.bytes(leases, under: "leases"))
                 return
             }
             if leases.isEmpty {
@@ -76,7 +76,7 @@ extension Styxy.Lease {
                                                          instances: instance, shared: shared, services: services))
             let out = context.out
             if output.json {
-                out.write(ReportJSON.document([("released", .array(released.map(\.json)))]).serialized())
+                out.write(bytes: LeaseListing.bytes(released, under: "released"))
                 return
             }
             if released.isEmpty { out.line("nothing to release") }

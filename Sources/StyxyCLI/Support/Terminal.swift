@@ -16,6 +16,8 @@ package final class TextBuffer: @unchecked Sendable {
     package var text: String { lock.withLock { String(decoding: bytes, as: UTF8.self) } }
 
     package func append(_ text: String) { lock.withLock { bytes += Array(text.utf8) } }
+
+    package func append(_ more: UnsafeBufferPointer<UInt8>) { lock.withLock { bytes += more } }
 }
 
 /// One output stream: a file descriptor, or a buffer in tests. Colour only on a terminal, and
@@ -41,29 +43,36 @@ package struct Terminal: Sendable {
     }
 
     package func write(_ text: String) {
+        var text = text
+        text.withUTF8 { write($0) }
+    }
+
+    /// Output already encoded as UTF-8 (a listing of 10,000 leases), without a `String` copy.
+    package func write(bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { write($0) }
+    }
+
+    private func write(_ buffer: UnsafeBufferPointer<UInt8>) {
         switch sink {
-        case .buffer(let buffer): buffer.append(text)
-        case .descriptor(let descriptor): Self.write(text, to: descriptor)
+        case .buffer(let collected): collected.append(buffer)
+        case .descriptor(let descriptor): Self.write(buffer, to: descriptor)
         }
     }
 
-    private static func write(_ text: String, to descriptor: Int32) {
-        var text = text
-        text.withUTF8 { buffer in
-            guard let base = buffer.baseAddress else { return }
-            var offset = 0
-            while offset < buffer.count {
-                #if canImport(Glibc)
-                let n = Glibc.write(descriptor, base + offset, buffer.count - offset)
-                #else
-                let n = Darwin.write(descriptor, base + offset, buffer.count - offset)
-                #endif
-                if n <= 0 {
-                    if n < 0 && errno == EINTR { continue }
-                    return
-                }
-                offset += n
+    private static func write(_ buffer: UnsafeBufferPointer<UInt8>, to descriptor: Int32) {
+        guard let base = buffer.baseAddress else { return }
+        var offset = 0
+        while offset < buffer.count {
+            #if canImport(Glibc)
+            let n = Glibc.write(descriptor, base + offset, buffer.count - offset)
+            #else
+            let n = Darwin.write(descriptor, base + offset, buffer.count - offset)
+            #endif
+            if n <= 0 {
+                if n < 0 && errno == EINTR { continue }
+                return
             }
+            offset += n
         }
     }
 

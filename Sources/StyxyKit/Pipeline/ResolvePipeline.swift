@@ -77,6 +77,12 @@ package struct ResolvePipeline {
         return Outcome(report: report, outputs: results)
     }
 
+    /// Leases several instances at once and renders nothing (`matrix`): one transaction for all
+    /// of them, see `Resolver.resolve(_:instances:)`.
+    package func lease(_ manifest: Manifest, instances: [ResolveOptions]) throws(StyxyError) -> [ResolveReport] {
+        try workspace.resolver().resolve(manifest, instances: instances)
+    }
+
     /// Where a manifest may name template files: its project, the user's configuration folder,
     /// and the folders the configuration allows (DESIGN §9).
     package func templateFolders(for manifest: Manifest) -> [String] {

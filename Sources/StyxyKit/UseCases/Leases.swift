@@ -13,8 +13,29 @@ extension StyxyApp {
             let canonical = canonicalRoot(root)
             all = all.filter { $0.key.root == canonical }
         }
-        // Sorting positions rather than leases spares moving every lease's strings around.
-        return all.indices.sorted { (all[$0].project, all[$0].key) < (all[$1].project, all[$1].key) }.map { all[$0] }
+        // By project (as Swift strings), then key (as bytes). A ledger names far fewer projects than
+        // it holds leases, so the names are ranked once and leases compare integers; and the
+        // ledger keeps its leases in key order, so within a project the file's order is the key's
+        // whenever one pass finds it so. Sorting positions spares moving every lease's strings.
+        // Neighbours mostly share their project's string, which compares equal at once; hashing
+        // a `String` is not cheap, so each run of one name is hashed once.
+        var seen = Set<String>()
+        for (index, lease) in all.enumerated() where index == 0 || lease.project != all[index - 1].project {
+            seen.insert(lease.project)
+        }
+        let names = seen.sorted()
+        let rank = Dictionary(uniqueKeysWithValues: zip(names, names.indices))
+        var ranks: [Int] = []
+        ranks.reserveCapacity(all.count)
+        for (index, lease) in all.enumerated() {
+            // Every name is in `rank`: they all came from `all`.
+            ranks.append(index > 0 && lease.project == all[index - 1].project ? ranks[index - 1] : rank[lease.project]!)
+        }
+        let inKeyOrder = zip(all, all.dropFirst()).allSatisfy { !($1.key < $0.key) }
+        return all.indices.sorted { a, b in
+            if ranks[a] != ranks[b] { return ranks[a] < ranks[b] }
+            return inKeyOrder ? a < b : all[a].key < all[b].key
+        }.map { all[$0] }
     }
 
     package struct ReleaseRequest: Sendable {

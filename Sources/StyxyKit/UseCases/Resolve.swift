@@ -29,20 +29,16 @@ extension StyxyApp {
         ResolvedPorts(report: try resolve(request, mode: .leaseOnly).report).variables
     }
 
-    /// `matrix`: `count` instances named `PREFIX-1` ... `PREFIX-N`, leased in turn; each row holds
-    /// its port variables (no identity variables).
+    /// `matrix`: `count` instances named `PREFIX-1` ... `PREFIX-N`, leased in turn in one
+    /// transaction; each row holds its port variables (no identity variables).
     package func matrix(manifest: String?, count: Int, prefix: String, ttl: ResolveOptions.TTL) throws(StyxyError)
         -> [(instance: String, variables: [(name: String, value: String)])] {
         let workspace = try workspace()
         let manifest = try workspace.loadManifest(locateManifest(manifest))
-        let pipeline = ResolvePipeline(workspace)
-        var rows: [(instance: String, variables: [(name: String, value: String)])] = []
-        for number in 1...max(1, count) {
-            let name = "\(prefix)-\(number)"
-            let report = try pipeline.run(manifest, options: ResolveOptions(instance: name, ttl: ttl), mode: .leaseOnly).report
-            rows.append((name, ResolvedPorts(report: report).variables.filter { !ResolvedPorts.identityNames.contains($0.name) }))
+        let instances = (1...max(1, count)).map { ResolveOptions(instance: "\(prefix)-\($0)", ttl: ttl) }
+        return try ResolvePipeline(workspace).lease(manifest, instances: instances).map { report in
+            (report.instance, ResolvedPorts(report: report).variables.filter { !ResolvedPorts.identityNames.contains($0.name) })
         }
-        return rows
     }
 
     /// `validate`: the manifest, checked with every template rendered on stand-in ports (each
